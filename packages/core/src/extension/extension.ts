@@ -1,0 +1,85 @@
+import type { WebSocketError } from '../protocol/errors';
+
+/**
+ * The extension contract (RFC 6455 §9). An `Extension` is configured once per server; for each
+ * handshake it sees the client's offers bearing its name and may accept one. An accepted offer
+ * yields a per-connection `ExtensionCodec` that transforms data frames.
+ *
+ *   inbound:  frame parser → codecs in reverse configured order → message assembler
+ *   outbound: send() → codecs in configured order → frame writer
+ *
+ * Order is always kept: a connection hands a codec one frame (inbound) or one message
+ * (outbound) at a time and waits for its callback before the next one.
+ */
+
+/** One parameter of an offer or response: `name` or `name=value` (quotes already removed). */
+export interface ExtensionParam {
+  readonly name: string;
+  /** `true` for a parameter without a value. */
+  readonly value: string | true;
+}
+
+/** One offer from `Sec-WebSocket-Extensions`, parameters in the order sent (duplicates kept). */
+export interface ExtensionOffer {
+  readonly name: string;
+  readonly params: readonly ExtensionParam[];
+}
+
+/** What an extension answers when it accepts an offer. */
+export interface ExtensionAcceptance {
+  /** Parameters of the response's `Sec-WebSocket-Extensions` entry. */
+  readonly params: readonly ExtensionParam[];
+  /** Called once the connection is established, to make its codec. */
+  createCodec(context: CodecContext): ExtensionCodec;
+}
+
+export interface CodecContext {
+  /** The connection's `maxPayload` in bytes (0 = no limit): decoded messages must not exceed it. */
+  readonly maxPayload: number;
+}
+
+export interface Extension {
+  /** The extension token, e.g. `permessage-deflate`. */
+  readonly name: string;
+  /**
+   * The RSV bits this extension may set (`Rsv1 | Rsv2 | Rsv3`, values 4, 2, 1). They are
+   * per-message: allowed on the first frame of a data message only. Two extensions in one
+   * server may not claim the same bit.
+   */
+  readonly rsv: number;
+  /**
+   * Given every offer bearing `name`, in the client's order, accept one or return null to
+   * decline (the handshake goes on without this extension). Offers are hostile input: return
+   * null rather than throw.
+   */
+  negotiate(offers: readonly ExtensionOffer[]): ExtensionAcceptance | null;
+}
+
+export type DecodeCallback = (error: WebSocketError | null, payload: Buffer | null) => void;
+export type EncodeCallback = (error: Error | null, payload: Buffer | null, rsv: number) => void;
+
+/** Options of one outgoing message, as given to `send()`. */
+export interface EncodeOptions {
+  readonly binary: boolean;
+  /** `false` when the caller asked that this message not be transformed (`send(…, { compress: false })`). */
+  readonly compress: boolean;
+}
+
+export interface ExtensionCodec {
+  /**
+   * Transform the payload of one inbound data frame. `rsv` holds the RSV bits of the message's
+   * first frame (so a codec knows whether the whole message is its own), `fin` marks the last
+   * frame of the message. Call `done` exactly once, synchronously or later, with the decoded
+   * bytes or with a WebSocketError (its `closeCode` closes the connection: 1009 when the
+   * decoded size would pass `maxPayload`, 1007 for undecodable data).
+   */
+  decode(payload: Buffer, rsv: number, fin: boolean, done: DecodeCallback): void;
+  /**
+   * Transform one whole outgoing message. Call `done` exactly once with the bytes to send and
+   * the RSV bits to set on its first frame (`rsv` is the bits set so far by earlier codecs; pass
+   * it on, OR-ed with your own when you transformed the message).
+   */
+  encode(payload: Buffer, rsv: number, options: EncodeOptions, done: EncodeCallback): void;
+  /** The connection is gone: release resources. Pending callbacks may be dropped. */
+  dispose(): void;
+}
