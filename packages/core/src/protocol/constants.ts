@@ -1,12 +1,13 @@
 /** Frame opcodes, RFC 6455 §5.2. */
-export const enum Opcode {
-  Continuation = 0x0,
-  Text = 0x1,
-  Binary = 0x2,
-  Close = 0x8,
-  Ping = 0x9,
-  Pong = 0xa,
-}
+export const Opcode = {
+  Continuation: 0x0,
+  Text: 0x1,
+  Binary: 0x2,
+  Close: 0x8,
+  Ping: 0x9,
+  Pong: 0xa,
+} as const;
+export type Opcode = (typeof Opcode)[keyof typeof Opcode];
 
 /** RSV bits as they sit in the low nibble of `rsv` values (RSV1 = 4, RSV2 = 2, RSV3 = 1). */
 export const Rsv1 = 0b100;

@@ -1,0 +1,122 @@
+import { STATUS_CODES } from 'node:http';
+import type { ExtensionOffer } from '../extension/extension';
+import { acceptKey, isValidKey } from './accept-key';
+import { parseExtensionHeader } from './extension-header';
+import { parseSubprotocolHeader } from './subprotocol-header';
+
+/**
+ * The opening handshake as pure functions (RFC 6455 §4.2): a request's method, version and
+ * headers in, a valid upgrade or a rejection out; then the bytes of the answer. The I/O layer
+ * decides where those bytes go (a raw socket, or an `http.ServerResponse`).
+ */
+export interface UpgradeRequestHead {
+  readonly method?: string;
+  readonly httpVersionMajor: number;
+  readonly httpVersionMinor: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface ValidUpgrade {
+  readonly key: string;
+  /** Subprotocols offered by the client, in its order. */
+  readonly protocols: readonly string[];
+  readonly extensionOffers: readonly ExtensionOffer[];
+}
+
+export interface HandshakeRejection {
+  readonly status: number;
+  readonly message: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export function isRejection(value: ValidUpgrade | HandshakeRejection): value is HandshakeRejection {
+  return (value as HandshakeRejection).status !== undefined;
+}
+
+function reject(status: number, message: string, headers?: Record<string, string>): HandshakeRejection {
+  return { status, message, headers };
+}
+
+/** A header that must appear once: repeated ones arrive joined by commas or as an array. */
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** True when a comma list (e.g. `Connection: keep-alive, Upgrade`) holds `token`, in any case. */
+function listHasToken(value: string, token: string): boolean {
+  for (const element of value.split(',')) {
+    if (element.trim().toLowerCase() === token) return true;
+  }
+  return false;
+}
+
+/** Checks the request against RFC 6455 §4.2.1. Statuses are chosen here and only here. */
+export function validateUpgrade(request: UpgradeRequestHead): ValidUpgrade | HandshakeRejection {
+  if (request.method !== 'GET') {
+    return reject(405, 'The WebSocket handshake must be a GET request', { Allow: 'GET' });
+  }
+  if (request.httpVersionMajor < 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor < 1)) {
+    return reject(400, 'The WebSocket handshake needs HTTP/1.1 or later');
+  }
+  const headers = request.headers;
+  if (single(headers.host) === undefined) return reject(400, 'Missing Host header');
+  const upgrade = single(headers.upgrade);
+  if (upgrade === undefined || !listHasToken(upgrade, 'websocket')) {
+    return reject(400, 'Missing or invalid Upgrade header: expected "websocket"');
+  }
+  const connection = single(headers.connection);
+  if (connection === undefined || !listHasToken(connection, 'upgrade')) {
+    return reject(400, 'Missing or invalid Connection header: expected "Upgrade"');
+  }
+  const version = single(headers['sec-websocket-version']);
+  if (version === undefined) return reject(400, 'Missing Sec-WebSocket-Version header');
+  if (version.trim() !== '13') {
+    // RFC 6455 §4.2.2: name the version we speak.
+    return reject(426, 'Unsupported WebSocket version: only 13 is supported', { 'Sec-WebSocket-Version': '13' });
+  }
+  const key = headers['sec-websocket-key'];
+  if (typeof key !== 'string' || !isValidKey(key.trim())) {
+    return reject(400, 'Missing or invalid Sec-WebSocket-Key header: expected base64 of 16 bytes');
+  }
+  let protocols: readonly string[] = [];
+  const protocolHeader = single(headers['sec-websocket-protocol']);
+  if (protocolHeader !== undefined) {
+    const parsed = parseSubprotocolHeader(protocolHeader);
+    if (parsed === null) return reject(400, 'Invalid Sec-WebSocket-Protocol header');
+    protocols = parsed;
+  }
+  let extensionOffers: readonly ExtensionOffer[] = [];
+  const extensionHeader = single(headers['sec-websocket-extensions']);
+  if (extensionHeader !== undefined) {
+    const parsed = parseExtensionHeader(extensionHeader);
+    if (parsed === null) return reject(400, 'Invalid Sec-WebSocket-Extensions header');
+    extensionOffers = parsed;
+  }
+  return { key: key.trim(), protocols, extensionOffers };
+}
+
+/** The 101 answer (RFC 6455 §4.2.2 step 5). */
+export function acceptResponse(key: string, protocol: string, extensions: string): string {
+  let head =
+    'HTTP/1.1 101 Switching Protocols\r\n' +
+    'Upgrade: websocket\r\n' +
+    'Connection: Upgrade\r\n' +
+    `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n`;
+  if (protocol !== '') head += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
+  if (extensions !== '') head += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
+  return head + '\r\n';
+}
+
+/** A plain HTTP error answer that closes the connection. */
+export function rejectResponse(rejection: HandshakeRejection): string {
+  const body = rejection.message;
+  let head =
+    `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status] ?? 'Error'}\r\n` +
+    'Connection: close\r\n' +
+    'Content-Type: text/plain; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+  for (const [name, value] of Object.entries(rejection.headers ?? {})) {
+    if (!/[\r\n]/.test(name + value)) head += `${name}: ${value}\r\n`;
+  }
+  return head + '\r\n' + body;
+}

@@ -1,0 +1,30 @@
+// Public surface of @ws/core: one explicit export list.
+export { Server, type BroadcastOptions } from './server/server';
+export { Connection, type SendOptions, type SendData } from './server/connection';
+export type { ServerEvents, ConnectionEvents } from './server/events';
+export type {
+  ServerOptions,
+  VerifyClient,
+  VerifyResult,
+  VerifyRejection,
+  ProtocolSelector,
+} from './server/options';
+export type { Plugin, PluginInstance } from './server/plugin';
+export type {
+  Extension,
+  ExtensionAcceptance,
+  ExtensionCodec,
+  ExtensionOffer,
+  ExtensionParam,
+  CodecContext,
+  DecodeCallback,
+  EncodeCallback,
+  EncodeOptions,
+} from './extension/extension';
+export { CloseCode, Opcode, Rsv1, Rsv2, Rsv3, isValidWireCloseCode } from './protocol/constants';
+export { WebSocketError, ERROR_CLOSE_CODES, type WebSocketErrorCode } from './protocol/errors';
+export { parseExtensionHeader, formatExtension } from './handshake/extension-header';
+export { Protocol, type ProtocolHandler, type ProtocolOptions } from './protocol/protocol';
+export { FrameParser, type FrameHandler } from './protocol/frame-parser';
+export { FrameCollector, type OutputSink } from './protocol/frame-writer';
+export { ExtensionChain } from './extension/chain';

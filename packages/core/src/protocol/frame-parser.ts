@@ -1,0 +1,280 @@
+import { MAX_CONTROL_PAYLOAD, Opcode } from './constants';
+import { WebSocketError } from './errors';
+import { unmask } from './mask';
+
+/**
+ * Streaming parser for client frames (RFC 6455 §5.2). Chunks may be cut anywhere. Every rule
+ * that a header alone can break is checked before any payload is held, so a header claiming
+ * 2^63 bytes costs nothing. Frames leave unmasked, in order, through `FrameHandler.onFrame`.
+ *
+ *   chunk → [header 2 B] → [length 2/8 B] → [mask 4 B] → [payload] → unmask → onFrame
+ */
+export interface FrameHandler {
+  /**
+   * One complete frame. `rsv` is this frame's RSV bits (4 = RSV1). Return false to pause
+   * parsing: the handler calls `resume()` when it is ready for the next frame.
+   */
+  onFrame(opcode: number, fin: boolean, rsv: number, payload: Buffer): boolean;
+  /** The peer broke the protocol; the parser has stopped and discards all further input. */
+  onParseError(error: WebSocketError): void;
+}
+
+export interface FrameParserOptions {
+  /** Largest message in bytes across fragments (0 = no limit). */
+  readonly maxPayload: number;
+  /** RSV bits claimed by negotiated extensions: allowed on a message's first frame only. */
+  readonly allowedRsv: number;
+}
+
+const enum State {
+  Header,
+  Length16,
+  Length64,
+  Mask,
+  Payload,
+  Paused,
+  Stopped,
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class FrameParser {
+  private readonly handler: FrameHandler;
+  private readonly maxPayload: number;
+  private readonly allowedRsv: number;
+
+  private readonly chunks: Buffer[] = [];
+  private offset = 0;
+  private buffered = 0;
+  private state = State.Header;
+
+  // The frame being read.
+  private fin = false;
+  private rsv = 0;
+  private opcode = 0;
+  private payloadLength = 0;
+  private mask = 0;
+
+  // The message being read: opcode of its first frame (0 = none in progress), bytes so far.
+  private messageOpcode = 0;
+  private messageLength = 0;
+
+  constructor(handler: FrameHandler, options: FrameParserOptions) {
+    this.handler = handler;
+    this.maxPayload = options.maxPayload;
+    this.allowedRsv = options.allowedRsv;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.state === State.Stopped || chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.state !== State.Paused) this.parse();
+  }
+
+  /** Continues after `onFrame` returned false. */
+  resume(): void {
+    if (this.state !== State.Paused) return;
+    this.state = State.Header;
+    this.parse();
+  }
+
+  /** Stops for good and drops what is buffered (RFC 6455 §7.1.7: discard input after failing). */
+  stop(): void {
+    this.state = State.Stopped;
+    this.chunks.length = 0;
+    this.buffered = 0;
+    this.offset = 0;
+  }
+
+  get isPaused(): boolean {
+    return this.state === State.Paused;
+  }
+
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  private parse(): void {
+    for (;;) {
+      switch (this.state) {
+        case State.Header:
+          if (this.buffered < 2) return;
+          if (!this.readHeader()) return;
+          break;
+        case State.Length16:
+          if (this.buffered < 2) return;
+          this.payloadLength = (this.readByte() << 8) | this.readByte();
+          if (!this.checkLength()) return;
+          break;
+        case State.Length64:
+          if (this.buffered < 8) return;
+          if (!this.readLength64()) return;
+          break;
+        case State.Mask:
+          if (this.buffered < 4) return;
+          this.mask =
+            ((this.readByte() << 24) | (this.readByte() << 16) | (this.readByte() << 8) | this.readByte()) >>> 0;
+          this.state = State.Payload;
+          break;
+        case State.Payload:
+          if (this.buffered < this.payloadLength) return;
+          if (!this.emitFrame()) return;
+          break;
+        default:
+          return;
+      }
+    }
+  }
+
+  private readHeader(): boolean {
+    const first = this.readByte();
+    const second = this.readByte();
+    const opcode = first & 0x0f;
+    const rsv = (first >> 4) & 0x07;
+    const fin = (first & 0x80) !== 0;
+    this.fin = fin;
+    this.rsv = rsv;
+    this.opcode = opcode;
+
+    if ((second & 0x80) === 0) {
+      return this.fail(new WebSocketError('WS_ERR_UNMASKED_FRAME', 'client frames must be masked'));
+    }
+    if (opcode >= 0x8) {
+      if (opcode > Opcode.Pong) return this.fail(invalidOpcode(opcode));
+      if (!fin) return this.fail(new WebSocketError('WS_ERR_FRAGMENTED_CONTROL', 'control frames must not be fragmented'));
+      if (rsv !== 0) return this.fail(unexpectedRsv(rsv));
+    } else if (opcode === Opcode.Continuation) {
+      if (this.messageOpcode === 0) {
+        return this.fail(new WebSocketError('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame with no message to continue'));
+      }
+      if (rsv !== 0) return this.fail(unexpectedRsv(rsv));
+    } else if (opcode === Opcode.Text || opcode === Opcode.Binary) {
+      if (this.messageOpcode !== 0) {
+        return this.fail(new WebSocketError('WS_ERR_EXPECTED_CONTINUATION', 'new data frame inside a fragmented message'));
+      }
+      if ((rsv & ~this.allowedRsv) !== 0) return this.fail(unexpectedRsv(rsv));
+    } else {
+      return this.fail(invalidOpcode(opcode));
+    }
+
+    const length = second & 0x7f;
+    if (length < 126) {
+      this.payloadLength = length;
+      return this.checkLength();
+    }
+    if (opcode >= 0x8) {
+      return this.fail(new WebSocketError('WS_ERR_CONTROL_TOO_LONG', `control frame payload over ${MAX_CONTROL_PAYLOAD} bytes`));
+    }
+    this.state = length === 126 ? State.Length16 : State.Length64;
+    return true;
+  }
+
+  private readLength64(): boolean {
+    const high = ((this.readByte() << 24) | (this.readByte() << 16) | (this.readByte() << 8) | this.readByte()) >>> 0;
+    const low = ((this.readByte() << 24) | (this.readByte() << 16) | (this.readByte() << 8) | this.readByte()) >>> 0;
+    // RFC 6455 §5.2: the most significant bit of a 64-bit length must be 0.
+    if (high >= 0x80000000) {
+      return this.fail(new WebSocketError('WS_ERR_INVALID_LENGTH', 'payload length has its most significant bit set'));
+    }
+    // Above 2^53 the value is inexact, but any such length is far past every limit anyway.
+    this.payloadLength = high * 0x100000000 + low;
+    return this.checkLength();
+  }
+
+  /** maxPayload, from the header alone: nothing of an oversized message is ever buffered. */
+  private checkLength(): boolean {
+    if (this.opcode < 0x8) {
+      const total = this.messageLength + this.payloadLength;
+      if (this.maxPayload > 0 && total > this.maxPayload) {
+        return this.fail(new WebSocketError('WS_ERR_MESSAGE_TOO_BIG', `message over ${this.maxPayload} bytes`));
+      }
+      if (total > Number.MAX_SAFE_INTEGER) {
+        return this.fail(new WebSocketError('WS_ERR_MESSAGE_TOO_BIG', 'message length beyond 2^53 bytes'));
+      }
+    }
+    this.state = State.Mask;
+    return true;
+  }
+
+  private emitFrame(): boolean {
+    const payload = this.payloadLength === 0 ? EMPTY : this.readPayload(this.payloadLength);
+    unmask(payload, this.mask);
+    const opcode = this.opcode;
+    const fin = this.fin;
+    const rsv = this.rsv;
+
+    // Message bookkeeping and state are settled before the handler runs, so a listener that
+    // throws leaves the parser ready for the next frame.
+    if (opcode < 0x8) {
+      if (fin) {
+        this.messageOpcode = 0;
+        this.messageLength = 0;
+      } else {
+        if (opcode !== Opcode.Continuation) this.messageOpcode = opcode;
+        this.messageLength += payload.length;
+      }
+    }
+    this.state = State.Header;
+    if (this.handler.onFrame(opcode, fin, rsv, payload)) return this.state === State.Header;
+    // The handler asked to wait (unless it stopped the parser).
+    if (this.state === State.Header) this.state = State.Paused;
+    return false;
+  }
+
+  private fail(error: WebSocketError): false {
+    this.stop();
+    this.handler.onParseError(error);
+    return false;
+  }
+
+  private readByte(): number {
+    const chunk = this.chunks[0];
+    const byte = chunk[this.offset++];
+    this.buffered--;
+    if (this.offset === chunk.length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
+    return byte;
+  }
+
+  /** A view when the bytes sit in one chunk; one copy when they span several. */
+  private readPayload(length: number): Buffer {
+    this.buffered -= length;
+    const first = this.chunks[0];
+    const available = first.length - this.offset;
+    if (length <= available) {
+      const view = first.subarray(this.offset, this.offset + length);
+      if (length === available) {
+        this.chunks.shift();
+        this.offset = 0;
+      } else {
+        this.offset += length;
+      }
+      return view;
+    }
+    const payload = Buffer.allocUnsafe(length);
+    let written = 0;
+    while (written < length) {
+      const chunk = this.chunks[0];
+      const take = Math.min(chunk.length - this.offset, length - written);
+      chunk.copy(payload, written, this.offset, this.offset + take);
+      written += take;
+      this.offset += take;
+      if (this.offset === chunk.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    }
+    return payload;
+  }
+}
+
+function invalidOpcode(opcode: number): WebSocketError {
+  return new WebSocketError('WS_ERR_INVALID_OPCODE', `reserved opcode 0x${opcode.toString(16)}`);
+}
+
+function unexpectedRsv(rsv: number): WebSocketError {
+  return new WebSocketError('WS_ERR_UNEXPECTED_RSV', `RSV bits 0b${rsv.toString(2).padStart(3, '0')} not negotiated`);
+}

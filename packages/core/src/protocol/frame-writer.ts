@@ -1,0 +1,144 @@
+import { Opcode } from './constants';
+
+/**
+ * Where frame bytes go. `cork`/`uncork` bracket one message so that header and payload (and
+ * all frames of a fragmented message) leave in one writev; a socket implements it directly.
+ */
+export interface OutputSink {
+  cork(): void;
+  uncork(): void;
+  push(chunk: Buffer, callback?: (error?: Error | null) => void): void;
+}
+
+/** Payloads up to this size are copied behind their header so each frame is one buffer. */
+const MERGE_LIMIT = 8 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+export function frameHeaderLength(payloadLength: number): number {
+  return payloadLength < 126 ? 2 : payloadLength < 0x10000 ? 4 : 10;
+}
+
+/**
+ * Writes a server frame header (never masked, RFC 6455 §5.1) into `target` at `offset`.
+ * Returns the header's length.
+ */
+export function writeFrameHeader(
+  target: Buffer,
+  offset: number,
+  opcode: number,
+  fin: boolean,
+  rsv: number,
+  payloadLength: number,
+): number {
+  target[offset] = (fin ? 0x80 : 0) | (rsv << 4) | opcode;
+  if (payloadLength < 126) {
+    target[offset + 1] = payloadLength;
+    return 2;
+  }
+  if (payloadLength < 0x10000) {
+    target[offset + 1] = 126;
+    target.writeUInt16BE(payloadLength, offset + 2);
+    return 4;
+  }
+  target[offset + 1] = 127;
+  target.writeUInt32BE(Math.floor(payloadLength / 0x100000000), offset + 2);
+  target.writeUInt32BE(payloadLength >>> 0, offset + 6);
+  return 10;
+}
+
+/** Writes one frame: small payloads merged behind the header, large ones as a second chunk. */
+function pushFrame(
+  sink: OutputSink,
+  opcode: number,
+  fin: boolean,
+  rsv: number,
+  payload: Buffer,
+  callback?: (error?: Error | null) => void,
+): void {
+  const headerLength = frameHeaderLength(payload.length);
+  if (payload.length <= MERGE_LIMIT) {
+    const frame = Buffer.allocUnsafe(headerLength + payload.length);
+    writeFrameHeader(frame, 0, opcode, fin, rsv, payload.length);
+    payload.copy(frame, headerLength);
+    sink.push(frame, callback);
+    return;
+  }
+  const header = Buffer.allocUnsafe(headerLength);
+  writeFrameHeader(header, 0, opcode, fin, rsv, payload.length);
+  sink.push(header);
+  sink.push(payload, callback);
+}
+
+/**
+ * Writes a data message as frames of at most `maxFrameSize` payload bytes: the first carries
+ * the opcode and `rsv` (per-message extension bits), the rest are continuations (RFC 6455 §5.4).
+ */
+export function writeMessage(
+  sink: OutputSink,
+  opcode: typeof Opcode.Text | typeof Opcode.Binary,
+  payload: Buffer,
+  rsv: number,
+  maxFrameSize: number,
+  callback?: (error?: Error | null) => void,
+): void {
+  if (payload.length <= maxFrameSize) {
+    sink.cork();
+    pushFrame(sink, opcode, true, rsv, payload, callback);
+    sink.uncork();
+    return;
+  }
+  sink.cork();
+  let offset = 0;
+  let frameOpcode: number = opcode;
+  let frameRsv = rsv;
+  while (offset < payload.length) {
+    const end = Math.min(offset + maxFrameSize, payload.length);
+    const fin = end === payload.length;
+    pushFrame(sink, frameOpcode, fin, frameRsv, payload.subarray(offset, end), fin ? callback : undefined);
+    frameOpcode = Opcode.Continuation;
+    frameRsv = 0;
+    offset = end;
+  }
+  sink.uncork();
+}
+
+/**
+ * Text fast path: a short string is encoded straight behind its header, one allocation in all.
+ * Returns false when the caller must encode it to a Buffer and use `writeMessage`.
+ */
+export function writeShortText(
+  sink: OutputSink,
+  text: string,
+  maxFrameSize: number,
+  callback?: (error?: Error | null) => void,
+): boolean {
+  // A UTF-16 unit becomes at most 3 bytes of UTF-8.
+  if (text.length * 3 > MERGE_LIMIT || text.length * 3 > maxFrameSize) return false;
+  const length = Buffer.byteLength(text);
+  const headerLength = frameHeaderLength(length);
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  writeFrameHeader(frame, 0, Opcode.Text, true, 0, length);
+  frame.write(text, headerLength, length, 'utf8');
+  sink.push(frame, callback);
+  return true;
+}
+
+/** A control frame (close, ping, pong): always one frame, payload at most 125 bytes. */
+export function writeControlFrame(
+  sink: OutputSink,
+  opcode: typeof Opcode.Close | typeof Opcode.Ping | typeof Opcode.Pong,
+  payload: Buffer = EMPTY,
+  callback?: (error?: Error | null) => void,
+): void {
+  pushFrame(sink, opcode, true, 0, payload, callback);
+}
+
+/** An OutputSink that keeps the frames, for broadcast (frame once, write many) and tests. */
+export class FrameCollector implements OutputSink {
+  readonly chunks: Buffer[] = [];
+  cork(): void {}
+  uncork(): void {}
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+}

@@ -1,0 +1,42 @@
+import { endianness } from 'node:os';
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+/** Below this, a plain byte loop beats setting up a word view. */
+const WORD_THRESHOLD = 32;
+
+/**
+ * XORs `length` bytes of `buffer` from `offset` with the 4-byte mask in place (RFC 6455 §5.3).
+ * `mask` holds the mask bytes as a big-endian uint32 (the order they come on the wire).
+ * Large payloads are unmasked a 32-bit word at a time over their 4-byte-aligned middle.
+ */
+export function unmask(buffer: Buffer, mask: number, offset = 0, length = buffer.length - offset): void {
+  if (mask === 0 || length === 0) return;
+  const end = offset + length;
+  let i = offset;
+
+  if (length >= WORD_THRESHOLD) {
+    // Byte-wise until the memory address is 4-aligned, then whole words.
+    const address = buffer.byteOffset + i;
+    const head = (4 - (address & 3)) & 3;
+    for (let k = 0; k < head; k++, i++) buffer[i] ^= maskByte(mask, i - offset);
+    // The word mask starts at mask byte (i - offset) % 4; rotate so it lines up.
+    const shift = (i - offset) & 3;
+    const rotated = shift === 0 ? mask : ((mask << (shift * 8)) | (mask >>> (32 - shift * 8))) >>> 0;
+    const word = LITTLE_ENDIAN ? swap32(rotated) : rotated;
+    const words = (end - i) >>> 2;
+    const view = new Uint32Array(buffer.buffer, buffer.byteOffset + i, words);
+    for (let w = 0; w < words; w++) view[w] ^= word;
+    i += words << 2;
+  }
+  for (; i < end; i++) buffer[i] ^= maskByte(mask, i - offset);
+}
+
+function maskByte(mask: number, index: number): number {
+  return (mask >>> ((3 - (index & 3)) * 8)) & 0xff;
+}
+
+function swap32(value: number): number {
+  return (
+    (((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | (value >>> 24)) >>> 0
+  );
+}

@@ -1,0 +1,390 @@
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import EventEmitter from 'eventemitter3';
+import type { ExtensionChain } from '../extension/chain';
+import { CloseCode } from '../protocol/constants';
+import type { WebSocketError } from '../protocol/errors';
+import type { OutputSink } from '../protocol/frame-writer';
+import { Protocol, type ProtocolHandler, type WriteCallback } from '../protocol/protocol';
+import type { ConnectionEvents } from './events';
+import { toBuffer } from './to-buffer';
+
+/** What a connection reports to the server that owns it (no closure per connection). */
+export interface ConnectionOwner {
+  onConnectionMessage(connection: Connection, data: string | Buffer, isBinary: boolean): void;
+  onConnectionPing(connection: Connection, payload: Buffer): void;
+  onConnectionPong(connection: Connection, payload: Buffer): void;
+  onConnectionError(connection: Connection, error: Error): void;
+  onConnectionClose(connection: Connection, code: number, reason: string, wasClean: boolean): void;
+}
+
+export interface ConnectionSetup {
+  readonly socket: Duplex;
+  readonly request: IncomingMessage;
+  readonly owner: ConnectionOwner;
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly extensionChain: ExtensionChain | null;
+  readonly allowedRsv: number;
+  readonly maxPayload: number;
+  readonly maxFrameSize: number;
+  readonly closeTimeout: number;
+}
+
+export interface SendOptions {
+  /** Send as binary (true) or text (false). Default: by the data's type. */
+  binary?: boolean;
+  /** `false` keeps extensions (permessage-deflate) from transforming this message. Default true. */
+  compress?: boolean;
+}
+
+export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
+
+const kConnection = Symbol('ws.connection');
+const EMPTY = Buffer.alloc(0);
+const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
+
+/** Input beyond this much, waiting on an extension, pauses the socket. */
+const INPUT_HIGH_WATER = 1024 * 1024;
+
+type TaggedSocket = Duplex & { [kConnection]?: Connection; setNoDelay?(noDelay?: boolean): unknown };
+
+/**
+ * One WebSocket connection over a Node `Duplex` (a `net.Socket`, a `tls.TLSSocket`, …).
+ * It feeds socket bytes to the sans-I/O `Protocol`, writes what the protocol frames, and owns
+ * the timers and the close handshake's end: the server closes TCP first (RFC 6455 §7.1.1).
+ */
+export class Connection extends EventEmitter<ConnectionEvents> implements ProtocolHandler, OutputSink {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+
+  /** The upgrade request. */
+  readonly request: IncomingMessage;
+  /** The chosen subprotocol, or ''. */
+  readonly protocol: string;
+  /** The `Sec-WebSocket-Extensions` response, or ''. */
+  readonly extensions: string;
+  /** The peer's address, when the transport has one. */
+  readonly remoteAddress: string | undefined;
+  /** Round trip in ms of the last answered ping this side sent. */
+  latency: number | undefined = undefined;
+
+  private state: number = Connection.OPEN;
+  private readonly socket: TaggedSocket;
+  private readonly owner: ConnectionOwner;
+  private readonly wire: Protocol;
+  private readonly chain: ExtensionChain | null;
+  private readonly closeTimeout: number;
+  private closeTimer: NodeJS.Timeout | null = null;
+  private pingSentAt = -1;
+  private peerCloseCode: number = CloseCode.Abnormal;
+  private peerCloseReason = '';
+
+  constructor(setup: ConnectionSetup) {
+    super();
+    this.request = setup.request;
+    this.protocol = setup.protocol;
+    this.extensions = setup.extensions;
+    this.owner = setup.owner;
+    this.chain = setup.extensionChain;
+    this.closeTimeout = setup.closeTimeout;
+    const socket = setup.socket as TaggedSocket;
+    this.socket = socket;
+    this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
+    this.wire = new Protocol(this, this, {
+      maxPayload: setup.maxPayload,
+      maxFrameSize: setup.maxFrameSize,
+      allowedRsv: setup.allowedRsv,
+      extensions: setup.extensionChain,
+    });
+
+    socket[kConnection] = this;
+    if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('close', socketOnClose);
+    socket.on('error', socketOnError);
+    socket.on('drain', socketOnDrain);
+  }
+
+  /** Starts reading; `head` holds bytes that arrived with the upgrade request. */
+  start(head: Buffer): void {
+    if (head.length > 0) this.receive(head);
+    if (this.socket.destroyed) this.finish();
+  }
+
+  get readyState(): number {
+    return this.state;
+  }
+
+  /** True while messages can be sent (the seed's `is_open()`). */
+  get isOpen(): boolean {
+    return this.state === Connection.OPEN;
+  }
+
+  /** Bytes accepted by `send()` and not yet handed to the OS. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength + this.wire.pendingBytes;
+  }
+
+  /** True when frames built once for many connections can be written here as they are. */
+  get acceptsRawFrames(): boolean {
+    return this.wire.acceptsRawFrames;
+  }
+
+  /**
+   * Sends a message: a string as text; a Buffer, ArrayBuffer or typed array as binary, unless
+   * `options.binary` says otherwise. `callback` runs once the message is written to the socket,
+   * or with an error if the connection is not open.
+   */
+  send(data: SendData, options?: SendOptions | WriteCallback, callback?: WriteCallback): void {
+    if (typeof options === 'function') {
+      callback = options;
+      options = undefined;
+    }
+    if (this.state !== Connection.OPEN) {
+      if (callback !== undefined) process.nextTick(callback, this.notOpenError());
+      return;
+    }
+    const compress = options?.compress !== false;
+    if (typeof data === 'string') {
+      if (options?.binary === true) this.wire.send(Buffer.from(data, 'utf8'), true, compress, callback);
+      else this.wire.sendText(data, compress, callback);
+      return;
+    }
+    const payload = toBuffer(data);
+    if (options?.binary === false && !isUtf8(payload)) {
+      throw new TypeError('send(…, { binary: false }) needs valid UTF-8 data');
+    }
+    this.wire.send(payload, options?.binary !== false, compress, callback);
+  }
+
+  /** Writes frames built once for many connections (see `Server.broadcast`). */
+  sendFrames(frames: readonly Buffer[], callback?: WriteCallback): void {
+    if (this.state !== Connection.OPEN) return;
+    this.wire.sendFrames(frames, callback);
+  }
+
+  /** Sends a ping (at most 125 bytes of payload); its pong updates `latency`. */
+  ping(payload?: string | Buffer, callback?: WriteCallback): void {
+    if (this.state !== Connection.OPEN) {
+      if (callback !== undefined) process.nextTick(callback, this.notOpenError());
+      return;
+    }
+    this.wire.ping(controlPayload(payload), callback);
+    this.pingSentAt = performance.now();
+  }
+
+  pong(payload?: string | Buffer, callback?: WriteCallback): void {
+    if (this.state !== Connection.OPEN) {
+      if (callback !== undefined) process.nextTick(callback, this.notOpenError());
+      return;
+    }
+    this.wire.pong(controlPayload(payload), callback);
+  }
+
+  /**
+   * Starts the closing handshake: code 1000-1003, 1007-1014 or 3000-4999 (default 1000) and a
+   * reason of at most 123 bytes of UTF-8; anything else throws a RangeError. The close frame
+   * goes after every message already sent.
+   */
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    if (this.state === Connection.CLOSED) return;
+    this.wire.close(code, reason); // validates before anything changes
+    if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
+  }
+
+  /** Destroys the socket at once; the close event reports 1006. */
+  terminate(): void {
+    if (this.state === Connection.CLOSED) return;
+    this.state = Connection.CLOSING;
+    this.socket.destroy();
+  }
+
+  // ---- OutputSink ------------------------------------------------------------------------
+
+  /** @internal */
+  cork(): void {
+    this.socket.cork();
+  }
+
+  /** @internal */
+  uncork(): void {
+    this.socket.uncork();
+  }
+
+  /** @internal */
+  push(chunk: Buffer, callback?: WriteCallback): void {
+    if (this.socket.writable) {
+      this.socket.write(chunk, callback);
+    } else if (callback !== undefined) {
+      process.nextTick(callback, this.notOpenError());
+    }
+  }
+
+  // ---- ProtocolHandler -------------------------------------------------------------------
+
+  /** @internal */
+  onMessage(data: string | Buffer, isBinary: boolean): void {
+    this.emit('message', data, isBinary);
+    this.owner.onConnectionMessage(this, data, isBinary);
+  }
+
+  /** @internal */
+  onPing(payload: Buffer): void {
+    this.emit('ping', payload);
+    this.owner.onConnectionPing(this, payload);
+  }
+
+  /** @internal */
+  onPong(payload: Buffer): void {
+    if (this.pingSentAt >= 0) {
+      this.latency = performance.now() - this.pingSentAt;
+      this.pingSentAt = -1;
+    }
+    this.emit('pong', payload);
+    this.owner.onConnectionPong(this, payload);
+  }
+
+  /** @internal */
+  onPeerClose(code: number, reason: string): void {
+    this.peerCloseCode = code;
+    this.peerCloseReason = reason;
+    if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
+    if (this.wire.hasWrittenClose) this.endSocket();
+  }
+
+  /** @internal */
+  onCloseWritten(): void {
+    if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
+    // Both close frames exchanged: the server closes TCP first (RFC 6455 §7.1.1).
+    if (this.wire.hasReceivedClose) this.endSocket();
+    else this.armCloseTimer();
+  }
+
+  /** @internal */
+  onFail(error: WebSocketError): void {
+    if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
+    this.endSocket();
+    this.emit('error', error);
+    this.owner.onConnectionError(this, error);
+  }
+
+  // ---- socket events ---------------------------------------------------------------------
+
+  /** @internal */
+  receive(chunk: Buffer): void {
+    try {
+      this.wire.receive(chunk);
+    } catch (error) {
+      // A listener threw: the parser is sound, so parse what is left later, then let it fly.
+      setImmediate(resumeInput, this);
+      throw error;
+    }
+    if (this.wire.isInputPaused && this.wire.bufferedInput > INPUT_HIGH_WATER) {
+      this.socket.pause();
+      setImmediate(resumeWhenReady, this);
+    }
+  }
+
+  /** @internal */
+  resumeInputLater(): void {
+    if (this.wire.isInputPaused) {
+      setImmediate(resumeWhenReady, this);
+      return;
+    }
+    if (this.state !== Connection.CLOSED && !this.wire.hasReceivedClose) this.socket.resume();
+  }
+
+  /** @internal */
+  resumeInput(): void {
+    this.wire.resumeInput();
+  }
+
+  /** @internal The peer half-closed: nothing more will come, so finish our side. */
+  onSocketEnd(): void {
+    if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
+    this.socket.end();
+  }
+
+  /** @internal */
+  finish(): void {
+    if (this.state === Connection.CLOSED) return;
+    this.state = Connection.CLOSED;
+    if (this.closeTimer !== null) {
+      clearTimeout(this.closeTimer);
+      this.closeTimer = null;
+    }
+    this.chain?.dispose();
+    const socket = this.socket;
+    socket.removeListener('data', socketOnData);
+    socket.removeListener('end', socketOnEnd);
+    socket.removeListener('drain', socketOnDrain);
+    const wasClean = this.wire.hasWrittenClose && this.wire.hasReceivedClose;
+    this.emit('close', this.peerCloseCode, this.peerCloseReason, wasClean);
+    this.owner.onConnectionClose(this, this.peerCloseCode, this.peerCloseReason, wasClean);
+  }
+
+  /** @internal */
+  onDrain(): void {
+    if (this.bufferedAmount === 0) this.emit('drain');
+  }
+
+  private endSocket(): void {
+    this.socket.end();
+    this.armCloseTimer();
+  }
+
+  /** Bounds the close handshake: a peer that never answers (or never closes TCP) is destroyed. */
+  private armCloseTimer(): void {
+    if (this.closeTimer !== null || this.state === Connection.CLOSED) return;
+    this.closeTimer = setTimeout(destroySocket, this.closeTimeout, this.socket);
+    this.closeTimer.unref?.();
+  }
+
+  private notOpenError(): Error {
+    return new Error(`WebSocket is not open: readyState ${this.state} (${STATE_NAMES[this.state]})`);
+  }
+}
+
+// Module-level listeners find their connection through a symbol: no closure per connection.
+function socketOnData(this: TaggedSocket, chunk: Buffer): void {
+  this[kConnection]!.receive(chunk);
+}
+
+function socketOnEnd(this: TaggedSocket): void {
+  this[kConnection]!.onSocketEnd();
+}
+
+function socketOnClose(this: TaggedSocket): void {
+  this[kConnection]!.finish();
+}
+
+function socketOnError(this: TaggedSocket): void {
+  // ECONNRESET and the like: the close event that follows reports 1006.
+  this.destroy();
+}
+
+function socketOnDrain(this: TaggedSocket): void {
+  this[kConnection]!.onDrain();
+}
+
+function destroySocket(socket: Duplex): void {
+  socket.destroy();
+}
+
+function resumeInput(connection: Connection): void {
+  connection.resumeInput();
+}
+
+function resumeWhenReady(connection: Connection): void {
+  connection.resumeInputLater();
+}
+
+function controlPayload(payload: string | Buffer | undefined): Buffer {
+  if (payload === undefined) return EMPTY;
+  return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+}

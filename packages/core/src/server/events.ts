@@ -1,0 +1,32 @@
+import type { IncomingMessage } from 'node:http';
+import type { Connection } from './connection';
+
+/**
+ * Event maps for `eventemitter3`. They are interfaces so that plugins can add their own events
+ * by module augmentation: `declare module '@ws/core' { interface ConnectionEvents { … } }`.
+ */
+export interface ConnectionEvents {
+  /** A whole message: text as a string, binary as a Buffer. */
+  message: (data: string | Buffer, isBinary: boolean) => void;
+  /** The connection is closed: 1005 when the peer's close had no code, 1006 when TCP was lost. */
+  close: (code: number, reason: string, wasClean: boolean) => void;
+  ping: (payload: Buffer) => void;
+  pong: (payload: Buffer) => void;
+  /** The connection failed; `close` follows. */
+  error: (error: Error) => void;
+  /** Everything sent so far has been handed to the OS. */
+  drain: () => void;
+}
+
+export interface ServerEvents {
+  listening: () => void;
+  connection: (connection: Connection, request: IncomingMessage) => void;
+  message: (data: string | Buffer, connection: Connection, isBinary: boolean) => void;
+  close: (connection: Connection, code: number, reason: string, wasClean: boolean) => void;
+  ping: (connection: Connection, payload: Buffer) => void;
+  pong: (connection: Connection, payload: Buffer) => void;
+  /** A connection failed (`connection` set), or the server itself hit an error. */
+  error: (error: Error, connection?: Connection) => void;
+  /** `close()` has finished: no client and no listening socket is left. */
+  shutdown: () => void;
+}

@@ -1,0 +1,112 @@
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Extension } from '../extension/extension';
+import { checkExtensionList } from '../handshake/negotiate';
+import type { Plugin } from './plugin';
+
+/** A refusal from `verifyClient`: the status (and optional message and headers) to answer with. */
+export interface VerifyRejection {
+  status: number;
+  message?: string;
+  headers?: Record<string, string>;
+}
+
+export type VerifyResult = boolean | VerifyRejection;
+export type VerifyClient = (request: IncomingMessage) => VerifyResult | Promise<VerifyResult>;
+
+/** Picks one of the client's subprotocols, or none. */
+export type ProtocolSelector = (offered: readonly string[], request: IncomingMessage) => string | undefined | null | false;
+
+export interface ServerOptions {
+  /** Standalone mode: the address to listen on. */
+  host?: string;
+  /** Standalone mode: the port to listen on (0 picks a free one). */
+  port?: number;
+  /** Attached mode: an existing HTTP(S) server whose upgrades this server handles. */
+  server?: HttpServer | HttpsServer;
+  /** No-server mode: upgrades arrive only through `handleUpgrade()`. */
+  noServer?: boolean;
+  /** Serve only this path (query ignored). */
+  path?: string;
+  /** Largest incoming message in bytes, after extensions decode it. Default 100 MiB. */
+  maxPayload?: number;
+  /** Outgoing messages are split into frames of at most this many bytes. Default 1 MiB. */
+  maxFrameSize?: number;
+  /** Open connections plus handshakes in progress; past it upgrades get 503. Default Infinity. */
+  maxConnections?: number;
+  /** Milliseconds a client has to finish its handshake. Default 10000. */
+  handshakeTimeout?: number;
+  /** Milliseconds to wait for the peer's close frame after sending ours. Default 5000. */
+  closeTimeout?: number;
+  /** Subprotocols in order of preference, or a function that picks one. */
+  protocols?: readonly string[] | ProtocolSelector;
+  verifyClient?: VerifyClient;
+  extensions?: readonly Extension[];
+  plugins?: readonly Plugin[];
+}
+
+export interface ResolvedOptions {
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  readonly server: HttpServer | HttpsServer | undefined;
+  readonly noServer: boolean;
+  readonly path: string | undefined;
+  readonly maxPayload: number;
+  readonly maxFrameSize: number;
+  readonly maxConnections: number;
+  readonly handshakeTimeout: number;
+  readonly closeTimeout: number;
+  readonly protocols: readonly string[] | ProtocolSelector | undefined;
+  readonly verifyClient: VerifyClient | undefined;
+  readonly extensions: readonly Extension[];
+  readonly plugins: readonly Plugin[];
+}
+
+export const DEFAULTS = {
+  maxPayload: 100 * 1024 * 1024,
+  maxFrameSize: 1024 * 1024,
+  maxConnections: Infinity,
+  handshakeTimeout: 10_000,
+  closeTimeout: 5_000,
+} as const;
+
+function positive(name: string, value: number | undefined, fallback: number, allowInfinity = false): number {
+  if (value === undefined) return fallback;
+  const valid = allowInfinity ? value > 0 && !Number.isNaN(value) : Number.isFinite(value) && value > 0;
+  if (typeof value !== 'number' || !valid) {
+    throw new RangeError(`option ${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Validates options once, at construction, so misuse fails loudly and early. */
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true];
+  if (modes.filter(Boolean).length !== 1) {
+    throw new TypeError('give exactly one of `port` (standalone), `server` (attached) or `noServer: true`');
+  }
+  if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)) {
+    throw new RangeError(`option port must be an integer from 0 to 65535, got ${String(options.port)}`);
+  }
+  if (options.path !== undefined && !options.path.startsWith('/')) {
+    throw new TypeError(`option path must start with "/", got ${JSON.stringify(options.path)}`);
+  }
+  const extensions = options.extensions ?? [];
+  checkExtensionList(extensions);
+  return {
+    host: options.host,
+    port: options.port,
+    server: options.server,
+    noServer: options.noServer === true,
+    path: options.path,
+    maxPayload: positive('maxPayload', options.maxPayload, DEFAULTS.maxPayload, true),
+    maxFrameSize: positive('maxFrameSize', options.maxFrameSize, DEFAULTS.maxFrameSize, true),
+    maxConnections: positive('maxConnections', options.maxConnections, DEFAULTS.maxConnections, true),
+    handshakeTimeout: positive('handshakeTimeout', options.handshakeTimeout, DEFAULTS.handshakeTimeout),
+    closeTimeout: positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
+    protocols: options.protocols,
+    verifyClient: options.verifyClient,
+    extensions,
+    plugins: options.plugins ?? [],
+  };
+}

@@ -1,0 +1,283 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import EventEmitter from 'eventemitter3';
+import { ExtensionChain } from '../extension/chain';
+import { type ValidUpgrade, acceptResponse, isRejection, validateUpgrade } from '../handshake/handshake';
+import { negotiateExtensions } from '../handshake/negotiate';
+import { selectSubprotocol } from '../handshake/select-subprotocol';
+import { CloseCode, Opcode } from '../protocol/constants';
+import { FrameCollector, writeMessage } from '../protocol/frame-writer';
+import { Connection, type ConnectionOwner, type SendData, type SendOptions } from './connection';
+import type { ServerEvents } from './events';
+import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options';
+import { pathOf } from './path';
+import type { PluginInstance } from './plugin';
+import { abort, type EstablishedCallback, performUpgrade, type UpgradeHost } from './upgrade';
+import { attachToHttpServer, destroyOnError, detachFromHttpServer } from './upgrade-router';
+import { toBuffer } from './to-buffer';
+
+export interface BroadcastOptions extends SendOptions {
+  /** Only connections for which this returns true receive the message. */
+  filter?: (connection: Connection) => boolean;
+  /** A connection to leave out (typically the sender). */
+  except?: Connection;
+}
+
+const enum State {
+  Running,
+  Closing,
+  Closed,
+}
+
+/**
+ * A WebSocket server: standalone (`port`), attached to an HTTP(S) server (`server`), or fed by
+ * hand (`noServer` + `handleUpgrade`). It tracks open connections, relays their events, and
+ * drives plugins through the server's life.
+ */
+export class Server extends EventEmitter<ServerEvents> implements ConnectionOwner, UpgradeHost {
+  /** The open connections. */
+  readonly clients = new Set<Connection>();
+  /** @internal */
+  readonly options: ResolvedOptions;
+  /** @internal */
+  pendingHandshakes = 0;
+
+  private state = State.Running;
+  private readonly ownHttpServer: HttpServer | null = null;
+  private httpServerClosed = true;
+  private readonly plugins: PluginInstance[] = [];
+  private readonly maxPayloadForCodecs: number;
+
+  constructor(options: ServerOptions, onListening?: () => void) {
+    super();
+    this.options = resolveOptions(options);
+    const { maxPayload } = this.options;
+    this.maxPayloadForCodecs = Number.isFinite(maxPayload) ? maxPayload : 0;
+
+    if (this.options.port !== undefined) {
+      this.ownHttpServer = this.listenStandalone(onListening);
+    } else if (this.options.server !== undefined) {
+      attachToHttpServer(this.options.server as HttpServer, this);
+    }
+    for (const plugin of this.options.plugins) this.plugins.push(plugin.attach(this));
+  }
+
+  /** The path this server serves, if restricted. */
+  get path(): string | undefined {
+    return this.options.path;
+  }
+
+  /** Standalone mode: the bound address. */
+  address(): AddressInfo | string | null {
+    return this.ownHttpServer?.address() ?? this.options.server?.address() ?? null;
+  }
+
+  /**
+   * Performs the handshake for an upgrade request (no-server mode, or called by the HTTP
+   * server this one is attached to). `callback` runs with the new connection before the
+   * `connection` event.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, callback?: EstablishedCallback): void {
+    performUpgrade(this, request, socket, head, callback);
+  }
+
+  /**
+   * Sends one message to every open client (or those `filter` admits, less `except`). The
+   * frames are built once and the same bytes written to each; a connection whose extensions
+   * transform messages (compression) encodes its own copy.
+   */
+  broadcast(data: SendData, options: BroadcastOptions = {}): void {
+    const isText = typeof data === 'string' && options.binary !== true;
+    const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : toBuffer(data);
+    const binary = options.binary ?? !isText;
+    const sendOptions: SendOptions = { binary, compress: options.compress };
+    let frames: Buffer[] | null = null;
+    for (const connection of this.clients) {
+      if (!connection.isOpen || connection === options.except) continue;
+      if (options.filter !== undefined && !options.filter(connection)) continue;
+      if (!connection.acceptsRawFrames) {
+        connection.send(payload, sendOptions);
+        continue;
+      }
+      if (frames === null) {
+        const collector = new FrameCollector();
+        writeMessage(collector, binary ? Opcode.Binary : Opcode.Text, payload, 0, this.options.maxFrameSize);
+        frames = collector.chunks;
+      }
+      connection.sendFrames(frames);
+    }
+  }
+
+  /**
+   * Closes every client with 1001 (going away), stops listening (standalone) or detaches from
+   * the HTTP server, and stops plugins. `callback` and the `shutdown` event follow once every
+   * connection is gone.
+   */
+  close(callback?: () => void): void {
+    if (callback !== undefined) {
+      if (this.state === State.Closed) process.nextTick(callback);
+      else this.once('shutdown', callback);
+    }
+    if (this.state !== State.Running) return;
+    this.state = State.Closing;
+    for (const plugin of this.plugins) plugin.close?.();
+    if (this.ownHttpServer !== null) {
+      this.ownHttpServer.close(() => {
+        this.httpServerClosed = true;
+        this.maybeFinishShutdown();
+      });
+      this.ownHttpServer.closeIdleConnections();
+    } else if (this.options.server !== undefined) {
+      detachFromHttpServer(this.options.server as HttpServer, this);
+    }
+    for (const connection of this.clients) connection.close(CloseCode.GoingAway, 'Server shutting down');
+    this.maybeFinishShutdown();
+  }
+
+  // ---- UpgradeHost -----------------------------------------------------------------------
+
+  /** @internal */
+  get isAccepting(): boolean {
+    return this.state === State.Running;
+  }
+
+  /** @internal */
+  get connectionCount(): number {
+    return this.clients.size + this.pendingHandshakes;
+  }
+
+  /** @internal */
+  establish(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    upgrade: ValidUpgrade,
+    callback?: EstablishedCallback,
+  ): void {
+    if (socket.destroyed || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const options = this.options;
+    const protocol = selectSubprotocol(options.protocols, upgrade.protocols, request);
+    const negotiation = negotiateExtensions(options.extensions, upgrade.extensionOffers);
+    let chain: ExtensionChain | null = null;
+    if (negotiation.accepted.length > 0) {
+      try {
+        const context = { maxPayload: this.maxPayloadForCodecs };
+        chain = new ExtensionChain(negotiation.accepted.map(({ acceptance }) => acceptance.createCodec(context)));
+      } catch {
+        abort(socket, { status: 500, message: 'Internal Server Error' });
+        return;
+      }
+    }
+    socket.write(acceptResponse(upgrade.key, protocol, negotiation.header));
+    (socket as Partial<Socket>).setTimeout?.(0);
+    socket.removeAllListeners('timeout');
+    socket.removeListener('error', destroyOnError);
+
+    const connection = new Connection({
+      socket,
+      request,
+      owner: this,
+      protocol,
+      extensions: negotiation.header,
+      extensionChain: chain,
+      allowedRsv: negotiation.rsv,
+      maxPayload: options.maxPayload,
+      maxFrameSize: options.maxFrameSize,
+      closeTimeout: options.closeTimeout,
+    });
+    this.clients.add(connection);
+    for (const plugin of this.plugins) plugin.onConnection?.(connection);
+    callback?.(connection, request);
+    this.emit('connection', connection, request);
+    connection.start(head);
+  }
+
+  /** @internal */
+  onHandshakeSettled(): void {
+    this.maybeFinishShutdown();
+  }
+
+  // ---- ConnectionOwner -------------------------------------------------------------------
+
+  /** @internal */
+  onConnectionMessage(connection: Connection, data: string | Buffer, isBinary: boolean): void {
+    this.emit('message', data, connection, isBinary);
+  }
+
+  /** @internal */
+  onConnectionPing(connection: Connection, payload: Buffer): void {
+    this.emit('ping', connection, payload);
+  }
+
+  /** @internal */
+  onConnectionPong(connection: Connection, payload: Buffer): void {
+    this.emit('pong', connection, payload);
+  }
+
+  /** @internal */
+  onConnectionError(connection: Connection, error: Error): void {
+    this.emit('error', error, connection);
+  }
+
+  /** @internal */
+  onConnectionClose(connection: Connection, code: number, reason: string, wasClean: boolean): void {
+    this.clients.delete(connection);
+    this.emit('close', connection, code, reason, wasClean);
+    for (const plugin of this.plugins) plugin.onDisconnect?.(connection, code, reason);
+    this.maybeFinishShutdown();
+  }
+
+  // ---- standalone mode -------------------------------------------------------------------
+
+  private listenStandalone(onListening?: () => void): HttpServer {
+    const httpServer = createServer();
+    this.httpServerClosed = false;
+    const handshakeTimeout = this.options.handshakeTimeout;
+    // A client that never finishes its request is dropped (Node's HTTP server destroys a socket
+    // whose timeout fires when no one else handles it); the upgrade clears it.
+    httpServer.on('connection', (socket: Socket) => socket.setTimeout(handshakeTimeout));
+    httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => this.answerPlainRequest(request, response));
+    httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head));
+    httpServer.on('error', (error: Error) => this.emitServerError(error));
+    httpServer.on('listening', () => this.emit('listening'));
+    if (onListening !== undefined) httpServer.once('listening', onListening);
+    httpServer.listen(this.options.port, this.options.host);
+    return httpServer;
+  }
+
+  /** A plain HTTP request to a standalone server gets the handshake's error answer. */
+  private answerPlainRequest(request: IncomingMessage, response: ServerResponse): void {
+    const path = pathOf(request.url);
+    let status = 426;
+    let message = 'Upgrade Required: this endpoint speaks WebSocket';
+    let headers: Readonly<Record<string, string>> = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
+    if (this.options.path !== undefined && path !== this.options.path) {
+      status = 404;
+      message = `No WebSocket endpoint at ${path}`;
+      headers = {};
+    } else {
+      const result = validateUpgrade(request);
+      if (isRejection(result)) ({ status, message, headers = {} } = result);
+    }
+    response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    response.end(message);
+  }
+
+  private emitServerError(error: Error): void {
+    // Server-level errors (a port in use) must not pass unnoticed: without a listener, throw.
+    if (this.listenerCount('error') === 0) throw error;
+    this.emit('error', error);
+  }
+
+  private maybeFinishShutdown(): void {
+    if (this.state !== State.Closing) return;
+    if (this.clients.size > 0 || this.pendingHandshakes > 0 || !this.httpServerClosed) return;
+    this.state = State.Closed;
+    this.emit('shutdown');
+  }
+}
+
