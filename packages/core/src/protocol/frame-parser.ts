@@ -72,10 +72,13 @@ export class FrameParser {
     if (this.state !== State.Paused) this.parse();
   }
 
-  /** Continues after `onFrame` returned false. */
+  /**
+   * Continues after `onFrame` returned false, or after a handler threw out of `push` with
+   * frames still buffered. Never call it from inside `onFrame`.
+   */
   resume(): void {
-    if (this.state !== State.Paused) return;
-    this.state = State.Header;
+    if (this.state === State.Stopped) return;
+    if (this.state === State.Paused) this.state = State.Header;
     this.parse();
   }
 

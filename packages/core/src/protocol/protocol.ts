@@ -25,6 +25,8 @@ export interface ProtocolHandler {
   onCloseWritten(): void;
   /** The connection failed (peer's fault or an extension error); a close frame was written if still possible. */
   onFail(error: WebSocketError): void;
+  /** Input that waited on an extension is flowing again (see `isInputPaused`). */
+  onInputResumed(): void;
 }
 
 export interface ProtocolOptions {
@@ -156,7 +158,10 @@ export class Protocol implements FrameHandler {
     try {
       this.addFragment(payload, this.decodingFin);
     } finally {
-      if (!this.failed) this.parser.resume();
+      if (!this.failed) {
+        this.parser.resume();
+        if (!this.parser.isPaused) this.handler.onInputResumed();
+      }
     }
   }
 

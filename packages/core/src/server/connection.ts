@@ -80,6 +80,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   private readonly closeTimeout: number;
   private closeTimer: NodeJS.Timeout | null = null;
   private pingSentAt = -1;
+  private inputPaused = false;
   private peerCloseCode: number = CloseCode.Abnormal;
   private peerCloseReason = '';
 
@@ -284,19 +285,18 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
       setImmediate(resumeInput, this);
       throw error;
     }
-    if (this.wire.isInputPaused && this.wire.bufferedInput > INPUT_HIGH_WATER) {
+    // An extension is still decoding and input piles up: stop reading until it catches up.
+    if (this.wire.isInputPaused && this.wire.bufferedInput > INPUT_HIGH_WATER && !this.inputPaused) {
+      this.inputPaused = true;
       this.socket.pause();
-      setImmediate(resumeWhenReady, this);
     }
   }
 
   /** @internal */
-  resumeInputLater(): void {
-    if (this.wire.isInputPaused) {
-      setImmediate(resumeWhenReady, this);
-      return;
-    }
-    if (this.state !== Connection.CLOSED && !this.wire.hasReceivedClose) this.socket.resume();
+  onInputResumed(): void {
+    if (!this.inputPaused) return;
+    this.inputPaused = false;
+    if (this.state !== Connection.CLOSED) this.socket.resume();
   }
 
   /** @internal */
@@ -378,10 +378,6 @@ function destroySocket(socket: Duplex): void {
 
 function resumeInput(connection: Connection): void {
   connection.resumeInput();
-}
-
-function resumeWhenReady(connection: Connection): void {
-  connection.resumeInputLater();
 }
 
 function controlPayload(payload: string | Buffer | undefined): Buffer {
