@@ -1,0 +1,10 @@
+export { startChat, type ChatOptions, type ChatHandle } from './chat-server';
+export {
+  parseClientMessage,
+  DEFAULT_LIMITS,
+  type ChatLimits,
+  type ClientMessage,
+  type ParseResult,
+  type ServerEvent,
+  type ChatUser,
+} from './chat-protocol';
