@@ -1,0 +1,48 @@
+import { Rsv1, type CodecContext, type DecodeCallback, type EncodeCallback, type EncodeOptions, type ExtensionCodec } from '@ws/core';
+import type { DeflateAgreement } from './negotiate';
+import type { DeflateConfig } from './options';
+import { MessageDeflater } from './message-deflater';
+import { MessageInflater } from './message-inflater';
+import type { StreamPool } from './stream-pool';
+import type { ZlibLimiter } from './zlib-limiter';
+
+/**
+ * The per-connection permessage-deflate codec: inbound messages with RSV1 on their first frame
+ * are inflated (RFC 7692 §6.2), outbound messages are deflated unless too small or sent with
+ * `compress: false` (§6.1). Each direction keeps or drops its context as negotiated.
+ * zlib streams are made lazily: a connection that never compresses holds none.
+ */
+export class DeflateCodec implements ExtensionCodec {
+  readonly inflater: MessageInflater;
+  readonly deflater: MessageDeflater;
+
+  constructor(
+    agreement: DeflateAgreement,
+    config: DeflateConfig,
+    context: CodecContext,
+    inflatePool: StreamPool,
+    deflatePool: StreamPool,
+    limiter: ZlibLimiter,
+  ) {
+    this.inflater = new MessageInflater(inflatePool, limiter, !agreement.clientNoContextTakeover, context.maxPayload);
+    this.deflater = new MessageDeflater(deflatePool, limiter, !agreement.serverNoContextTakeover, config.threshold);
+  }
+
+  decode(payload: Buffer, rsv: number, fin: boolean, done: DecodeCallback): void {
+    // RSV1 on the message's first frame marks the whole message as compressed (§6).
+    if ((rsv & Rsv1) === 0) {
+      done(null, payload);
+      return;
+    }
+    this.inflater.decode(payload, fin, done);
+  }
+
+  encode(payload: Buffer, rsv: number, options: EncodeOptions, done: EncodeCallback): void {
+    this.deflater.encode(payload, rsv, options, done);
+  }
+
+  dispose(): void {
+    this.inflater.dispose();
+    this.deflater.dispose();
+  }
+}

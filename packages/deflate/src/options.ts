@@ -1,0 +1,105 @@
+import type { ZlibOptions } from 'node:zlib';
+
+/** zlib settings a user may pass through; window size and flushing are decided by the extension. */
+export type DeflateZlibOptions = Pick<ZlibOptions, 'level' | 'memLevel' | 'strategy' | 'chunkSize'>;
+export type InflateZlibOptions = Pick<ZlibOptions, 'chunkSize'>;
+
+/** Options of `deflate()`. Every field is optional; see the README for the table. */
+export interface DeflateOptions {
+  /**
+   * Always answer `server_no_context_takeover`: the server compresses each message on its own,
+   * so an idle connection holds no compressor. Offers asking for it are accepted either way.
+   */
+  readonly serverNoContextTakeover?: boolean;
+  /**
+   * Always answer `client_no_context_takeover`: the client compresses each message on its own,
+   * so an idle connection holds no decompressor. Echoed anyway when the client offers it.
+   */
+  readonly clientNoContextTakeover?: boolean;
+  /** Largest LZ77 window (8-15) the server compresses with. Default 15. */
+  readonly serverMaxWindowBits?: number;
+  /**
+   * Largest LZ77 window (8-15) the client may compress with. Below 15, offers that do not carry
+   * `client_max_window_bits` are declined, since the server cannot ask for it (RFC 7692 §7.1.2.2).
+   */
+  readonly clientMaxWindowBits?: number;
+  /** Messages shorter than this many bytes are sent uncompressed. Default 1024. */
+  readonly threshold?: number;
+  /** zlib operations running at once across every connection sharing this value. Default 10. */
+  readonly concurrency?: number;
+  /** Passed to each `DeflateRaw` (`level`, `memLevel`, `strategy`, `chunkSize`). */
+  readonly zlibDeflateOptions?: DeflateZlibOptions;
+  /** Passed to each `InflateRaw` (`chunkSize`). */
+  readonly zlibInflateOptions?: InflateZlibOptions;
+}
+
+/** `DeflateOptions` checked and with defaults filled in. */
+export interface DeflateConfig {
+  readonly serverNoContextTakeover: boolean;
+  readonly clientNoContextTakeover: boolean;
+  readonly serverMaxWindowBits: number;
+  readonly clientMaxWindowBits: number;
+  readonly threshold: number;
+  readonly concurrency: number;
+  readonly zlibDeflateOptions: DeflateZlibOptions;
+  readonly zlibInflateOptions: InflateZlibOptions;
+}
+
+export const DEFAULT_THRESHOLD = 1024;
+export const DEFAULT_CONCURRENCY = 10;
+/** RFC 7692 §7.1.2: window bits range over 8-15; 15 (32 KiB) is what a peer assumes by default. */
+export const MIN_WINDOW_BITS = 8;
+export const MAX_WINDOW_BITS = 15;
+
+const DEFLATE_KEYS: readonly string[] = ['level', 'memLevel', 'strategy', 'chunkSize'];
+const INFLATE_KEYS: readonly string[] = ['chunkSize'];
+
+/** Checks options once, when the extension is built: misuse throws TypeError or RangeError. */
+export function resolveOptions(options: DeflateOptions = {}): DeflateConfig {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('deflate options must be an object');
+  }
+  return {
+    serverNoContextTakeover: flag(options.serverNoContextTakeover, 'serverNoContextTakeover'),
+    clientNoContextTakeover: flag(options.clientNoContextTakeover, 'clientNoContextTakeover'),
+    serverMaxWindowBits: windowBits(options.serverMaxWindowBits, 'serverMaxWindowBits'),
+    clientMaxWindowBits: windowBits(options.clientMaxWindowBits, 'clientMaxWindowBits'),
+    threshold: integer(options.threshold, 'threshold', DEFAULT_THRESHOLD, 0),
+    concurrency: integer(options.concurrency, 'concurrency', DEFAULT_CONCURRENCY, 1),
+    zlibDeflateOptions: zlibOptions(options.zlibDeflateOptions, 'zlibDeflateOptions', DEFLATE_KEYS),
+    zlibInflateOptions: zlibOptions(options.zlibInflateOptions, 'zlibInflateOptions', INFLATE_KEYS),
+  };
+}
+
+function flag(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`);
+  return value;
+}
+
+function windowBits(value: unknown, name: string): number {
+  if (value === undefined) return MAX_WINDOW_BITS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_WINDOW_BITS || value > MAX_WINDOW_BITS) {
+    throw new RangeError(`${name} must be an integer from ${MIN_WINDOW_BITS} to ${MAX_WINDOW_BITS}`);
+  }
+  return value;
+}
+
+function integer(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`${name} must be an integer of at least ${min}`);
+  }
+  return value;
+}
+
+function zlibOptions<T extends object>(value: T | undefined, name: string, allowed: readonly string[]): T {
+  if (value === undefined) return {} as T;
+  if (value === null || typeof value !== 'object') throw new TypeError(`${name} must be an object`);
+  for (const key of Object.keys(value)) {
+    // windowBits, flush and the like are the extension's to choose: a user value would break
+    // the negotiated window or the 0x00 0x00 0xff 0xff framing of RFC 7692 §7.2.1.
+    if (!allowed.includes(key)) throw new TypeError(`${name}.${key} is not supported (allowed: ${allowed.join(', ')})`);
+  }
+  return { ...value };
+}

@@ -1,0 +1,92 @@
+import zlib from 'node:zlib';
+import { Rsv1, type CodecContext, type Extension, type ExtensionAcceptance, type ExtensionOffer, type ExtensionParam } from '@ws/core';
+import { DeflateCodec } from './codec';
+import { negotiateDeflate, type DeflateAgreement } from './negotiate';
+import { resolveOptions, type DeflateConfig, type DeflateOptions } from './options';
+import { StreamPool } from './stream-pool';
+import { sharedLimiter, type ZlibLimiter } from './zlib-limiter';
+
+/**
+ * The window zlib is given for an agreed window of `bits`.
+ *
+ * zlib cannot deflate with a 256-byte window: since 1.2.9 deflateInit2 silently turns a raw
+ * windowBits of 8 into 9. That is still safe for the peer: zlib never refers further back than
+ * the window less 262 bytes (MAX_DIST), 250 bytes for a 512-byte window, so its output inflates
+ * with a strict 256-byte window. We ask for 9 outright so the code says what zlib does.
+ * For inflating, a window of 9 accepts every stream a window of 8 does, plus those of peers
+ * whose zlib made the same upgrade; it costs 256 bytes more.
+ */
+export function zlibWindowBits(bits: number): number {
+  return bits < 9 ? 9 : bits;
+}
+
+/**
+ * permessage-deflate (RFC 7692) for `@ws/core`:
+ * `new Server({ extensions: [deflate({ threshold: 512 })] })`.
+ */
+export function deflate(options?: DeflateOptions): PerMessageDeflate {
+  return new PerMessageDeflate(options);
+}
+
+export class PerMessageDeflate implements Extension {
+  readonly name = 'permessage-deflate';
+  /** RFC 7692 §6: RSV1 marks a compressed message. */
+  readonly rsv = Rsv1;
+  readonly config: DeflateConfig;
+  readonly limiter: ZlibLimiter;
+  private readonly inflatePools: (StreamPool | undefined)[] = [];
+  private readonly deflatePools: (StreamPool | undefined)[] = [];
+
+  constructor(options?: DeflateOptions) {
+    this.config = resolveOptions(options);
+    // Bad zlib settings (level 42, say) throw here, once, rather than on some connection's
+    // first message.
+    zlib.createDeflateRaw(this.config.zlibDeflateOptions).close();
+    zlib.createInflateRaw(this.config.zlibInflateOptions).close();
+    this.limiter = sharedLimiter(this.config.concurrency);
+  }
+
+  negotiate(offers: readonly ExtensionOffer[]): ExtensionAcceptance | null {
+    const agreement = negotiateDeflate(offers, this.config);
+    return agreement === null ? null : new DeflateAcceptance(this, agreement);
+  }
+
+  /** A codec for an agreed configuration (what an accepted offer's `createCodec` returns). */
+  createCodec(agreement: DeflateAgreement, context: CodecContext): DeflateCodec {
+    const config = this.config;
+    return new DeflateCodec(
+      agreement,
+      config,
+      context,
+      this.pool(this.inflatePools, 'inflate', zlibWindowBits(agreement.clientMaxWindowBits)),
+      this.pool(this.deflatePools, 'deflate', zlibWindowBits(agreement.serverMaxWindowBits)),
+      this.limiter,
+    );
+  }
+
+  private pool(pools: (StreamPool | undefined)[], kind: 'inflate' | 'deflate', windowBits: number): StreamPool {
+    let pool = pools[windowBits];
+    if (pool === undefined) {
+      const base = kind === 'inflate' ? this.config.zlibInflateOptions : this.config.zlibDeflateOptions;
+      pool = new StreamPool(kind, { ...base, windowBits }, this.config.concurrency);
+      pools[windowBits] = pool;
+    }
+    return pool;
+  }
+}
+
+class DeflateAcceptance implements ExtensionAcceptance {
+  readonly params: readonly ExtensionParam[];
+  private readonly extension: PerMessageDeflate;
+  private readonly agreement: DeflateAgreement;
+
+  constructor(extension: PerMessageDeflate, agreement: DeflateAgreement) {
+    this.extension = extension;
+    this.agreement = agreement;
+    this.params = agreement.params;
+  }
+
+  createCodec(context: CodecContext): DeflateCodec {
+    return this.extension.createCodec(this.agreement, context);
+  }
+}
