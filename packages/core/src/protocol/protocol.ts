@@ -75,15 +75,15 @@ export class Protocol implements FrameHandler {
   private decoding = false;
   private decodingSync = false;
   private decodingFin = false;
-  private readonly onDecodedBound: DecodeCallback = (error, payload) => this.onDecoded(error, payload);
+  private readonly onDecodedBound: DecodeCallback | null = null;
 
   // Outbound messages waiting for, or in, the extension chain.
-  private readonly queue: (QueuedMessage | QueuedClose)[] = [];
+  private readonly queue: (QueuedMessage | QueuedClose)[] | null = null;
   private queuedBytes = 0;
   private queueHead: QueuedMessage | null = null;
   private encoding = false;
   private encodingSync = false;
-  private readonly onEncodedBound: EncodeCallback = (error, payload, rsv) => this.onEncoded(error, payload, rsv);
+  private readonly onEncodedBound: EncodeCallback | null = null;
 
   private closeQueued = false;
   private closeWritten = false;
@@ -97,6 +97,12 @@ export class Protocol implements FrameHandler {
     this.maxFrameSize = options.maxFrameSize;
     this.assembler = new MessageAssembler(options.maxPayload);
     this.parser = new FrameParser(this, { maxPayload: options.maxPayload, allowedRsv: options.allowedRsv });
+    // Only connections with extensions need the asynchronous machinery.
+    if (this.chain !== null) {
+      this.onDecodedBound = (error, payload) => this.onDecoded(error, payload);
+      this.onEncodedBound = (error, payload, rsv) => this.onEncoded(error, payload, rsv);
+      this.queue = [];
+    }
   }
 
   // ---- inbound ---------------------------------------------------------------------------
@@ -134,7 +140,7 @@ export class Protocol implements FrameHandler {
     this.decoding = true;
     this.decodingSync = true;
     this.decodingFin = fin;
-    this.chain.decode(payload, this.messageRsv, fin, this.onDecodedBound);
+    this.chain.decode(payload, this.messageRsv, fin, this.onDecodedBound!);
     this.decodingSync = false;
     return !this.decoding && !this.failed;
   }
@@ -229,7 +235,7 @@ export class Protocol implements FrameHandler {
       return;
     }
     const options = ENCODE_OPTIONS[(binary ? 2 : 0) + (compress ? 1 : 0)];
-    this.queue.push({ payload, options, callback });
+    this.queue!.push({ payload, options, callback });
     this.queuedBytes += payload.length;
     if (!this.encoding) this.flushQueue();
   }
@@ -279,7 +285,7 @@ export class Protocol implements FrameHandler {
     this.assembler.reset();
     if (!this.closeQueued) {
       this.closeQueued = true;
-      this.queue.length = 0;
+      if (this.queue !== null) this.queue.length = 0;
       this.queuedBytes = 0;
       this.writeClose(encodeClosePayload(error.closeCode, truncateReason(error.message)));
     }
@@ -288,7 +294,7 @@ export class Protocol implements FrameHandler {
 
   private queueClose(body: Buffer): void {
     this.closeQueued = true;
-    if (this.queue.length === 0 && !this.encoding) {
+    if (this.queue === null || (this.queue.length === 0 && !this.encoding)) {
       this.writeClose(body);
       return;
     }
@@ -306,8 +312,9 @@ export class Protocol implements FrameHandler {
   }
 
   private flushQueue(): void {
-    while (this.queue.length > 0 && !this.encoding) {
-      const next = this.queue.shift()!;
+    const queue = this.queue!;
+    while (queue.length > 0 && !this.encoding) {
+      const next = queue.shift()!;
       if ('closePayload' in next) {
         this.writeClose(next.closePayload);
         continue;
@@ -315,7 +322,7 @@ export class Protocol implements FrameHandler {
       this.queueHead = next;
       this.encoding = true;
       this.encodingSync = true;
-      this.chain!.encode(next.payload, next.options, this.onEncodedBound);
+      this.chain!.encode(next.payload, next.options, this.onEncodedBound!);
       this.encodingSync = false;
     }
   }
