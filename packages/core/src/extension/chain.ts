@@ -66,6 +66,9 @@ export class ExtensionChain {
     try {
       codec.decode(payload, this.decodeRsv, this.decodeFin, this.decodeStep);
     } catch (thrown) {
+      // Once `done` has run, the throw came from the caller's side (a message listener, say):
+      // that is not the codec's failure and must not be swallowed.
+      if (this.decodeDone === null) throw thrown;
       this.onDecoded(codecFailed('decode', thrown), null);
     }
   }
@@ -83,6 +86,7 @@ export class ExtensionChain {
     try {
       codec.encode(payload, rsv, this.encodeOptions!, this.encodeStep);
     } catch (thrown) {
+      if (this.encodeDone === null) throw thrown;
       this.onEncoded(codecFailed('encode', thrown), null, 0);
     }
   }

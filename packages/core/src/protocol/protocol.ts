@@ -185,8 +185,9 @@ export class Protocol implements FrameHandler {
 
   private onControlFrame(opcode: number, payload: Buffer): boolean {
     if (opcode === Opcode.Ping) {
-      // RFC 6455 §5.5.2-3: answer with a pong carrying the same payload, unless closing.
-      if (!this.closeQueued) writeControlFrame(this.sink, Opcode.Pong, payload);
+      // RFC 6455 §5.5.2-3: answer with a pong carrying the same payload. Only data frames are
+      // barred after our close frame (§5.5.1), so pings are answered until the peer's close.
+      writeControlFrame(this.sink, Opcode.Pong, payload);
       this.handler.onPing(payload);
       return !this.failed;
     }
@@ -283,7 +284,9 @@ export class Protocol implements FrameHandler {
     this.failed = true;
     this.parser.stop();
     this.assembler.reset();
-    if (!this.closeQueued) {
+    // Our close frame may be queued behind messages still being encoded: those are dropped and
+    // the failure's close frame goes out now instead.
+    if (!this.closeWritten) {
       this.closeQueued = true;
       if (this.queue !== null) this.queue.length = 0;
       this.queuedBytes = 0;

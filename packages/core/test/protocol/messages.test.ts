@@ -1,0 +1,143 @@
+/**
+ * RFC 6455 §6: sending and receiving data through the sans-I/O Protocol with no extension:
+ * messages in, frames out, write callbacks, and a listener that throws.
+ */
+import { Opcode } from '@ws/core';
+import { hex, masked, serverFrames } from '../helpers/sans-io-frames';
+import { SansIo, expectFrameSent, expectNoFailure } from '../helpers/sans-io-harness';
+
+describe('RFC 6455 §6.2: receiving data', () => {
+  it('delivers text as a string', () => {
+    const io = new SansIo().receive(masked(Opcode.Text, 'héllo'));
+    expect(io.events).toEqual([{ type: 'message', data: 'héllo', isBinary: false }]);
+  });
+
+  it('delivers binary as a Buffer', () => {
+    const io = new SansIo().receive(masked(Opcode.Binary, [0, 1, 255]));
+    expect(io.events).toEqual([{ type: 'message', data: Buffer.from([0, 1, 255]), isBinary: true }]);
+  });
+
+  it('delivers an empty text message', () => {
+    const io = new SansIo().receive(masked(Opcode.Text, ''));
+    expect(io.messages()).toEqual(['']);
+  });
+
+  it('delivers several messages from one chunk, in order', () => {
+    const io = new SansIo().receive(
+      Buffer.concat([masked(Opcode.Text, 'a'), masked(Opcode.Binary, 'b'), masked(Opcode.Text, 'c')]),
+    );
+    expect(io.messages()).toEqual(['a', Buffer.from('b'), 'c']);
+  });
+
+  it('waits for the rest of a frame before delivering it', () => {
+    const frame = masked(Opcode.Text, 'complete');
+    const io = new SansIo().receive(frame.subarray(0, 9));
+    expect(io.events).toEqual([]);
+    expect(io.protocol.bufferedInput).toBe(3); // header and mask are read; 3 payload bytes wait
+    io.receive(frame.subarray(9));
+    expect(io.messages()).toEqual(['complete']);
+  });
+});
+
+describe('a listener that throws', () => {
+  const twoMessages = (): Buffer => Buffer.concat([masked(Opcode.Text, 'first'), masked(Opcode.Text, 'second')]);
+
+  it('lets the error out of receive()', () => {
+    const io = new SansIo();
+    io.handler.onMessageHook = () => {
+      throw new Error('listener bug');
+    };
+    expect(() => io.receive(masked(Opcode.Text, 'x'))).toThrow('listener bug');
+    expectNoFailure(io);
+  });
+
+  it('leaves the protocol sound: the next chunk is parsed normally', () => {
+    const io = new SansIo();
+    io.handler.onMessageHook = (data) => {
+      if (data === 'first') throw new Error('listener bug');
+    };
+    expect(() => io.receive(masked(Opcode.Text, 'first'))).toThrow('listener bug');
+    io.receive(masked(Opcode.Text, 'second'));
+    expect(io.messages()).toEqual(['first', 'second']);
+    expectNoFailure(io);
+  });
+
+  it('parses the rest of the chunk on resumeInput()', () => {
+    const io = new SansIo();
+    io.handler.onMessageHook = (data) => {
+      if (data === 'first') throw new Error('listener bug');
+    };
+    expect(() => io.receive(twoMessages())).toThrow('listener bug');
+    // resumeInput(): "Parses what is still buffered (after a listener threw out of receive)".
+    io.protocol.resumeInput();
+    expect(io.messages()).toEqual(['first', 'second']);
+    expect(io.protocol.bufferedInput).toBe(0);
+  });
+});
+
+describe('RFC 6455 §6.1: sending data', () => {
+  it('sends text in one frame', () => {
+    const io = new SansIo();
+    io.protocol.sendText('héllo', false);
+    expectFrameSent(io, Opcode.Text, 'héllo');
+  });
+
+  it('sends binary in one frame', () => {
+    const io = new SansIo();
+    io.protocol.send(Buffer.from([1, 2, 3]), true, false);
+    expectFrameSent(io, Opcode.Binary, [1, 2, 3]);
+  });
+
+  it('sends a Buffer as text when asked', () => {
+    const io = new SansIo();
+    io.protocol.send(Buffer.from('txt'), false, false);
+    expectFrameSent(io, Opcode.Text, 'txt');
+  });
+
+  it('sends long text (past the short-text path) in one frame', () => {
+    const io = new SansIo();
+    const text = 'é'.repeat(10_000);
+    io.protocol.sendText(text, false);
+    const [frame] = io.sent();
+    expect(frame.opcode).toBe(Opcode.Text);
+    expect(frame.payload.toString('utf8')).toBe(text);
+  });
+
+  it('splits text at maxFrameSize: first frame text, then continuations', () => {
+    const io = new SansIo({ maxFrameSize: 4 });
+    io.protocol.sendText('abcdefghij', false);
+    expect(io.sent().map((f) => [f.opcode, f.fin, f.payload.toString()])).toEqual([
+      [Opcode.Text, false, 'abcd'],
+      [Opcode.Continuation, false, 'efgh'],
+      [Opcode.Continuation, true, 'ij'],
+    ]);
+  });
+
+  it('hands the write callback over with the last chunk only', () => {
+    const io = new SansIo({ maxFrameSize: 2 });
+    const callback = (): void => {};
+    io.protocol.send(Buffer.from('12345'), true, false, callback);
+    expect(io.sink.callbacks).toEqual([undefined, undefined, callback]);
+  });
+
+  it('writes pre-built frames as they are, corked, with the callback on the last', () => {
+    const io = new SansIo();
+    const callback = (): void => {};
+    const frames = [hex('01 01 61'), hex('80 01 62')];
+    io.protocol.sendFrames(frames, callback);
+    expect(io.sink.bytes()).toEqual(hex('01 01 61 80 01 62'));
+    expect(io.sink.calls).toEqual(['cork', 'push', 'push', 'uncork']);
+    expect(io.sink.callbacks).toEqual([undefined, callback]);
+    expect(serverFrames(io.sink.bytes()).map((f) => f.payload.toString())).toEqual(['a', 'b']);
+  });
+
+  it('accepts raw frames only without extensions', () => {
+    expect(new SansIo().protocol.acceptsRawFrames).toBe(true);
+  });
+
+  it('has nothing pending without extensions', () => {
+    const io = new SansIo();
+    io.protocol.send(Buffer.alloc(100), true, false);
+    expect(io.protocol.pendingBytes).toBe(0);
+  });
+});
