@@ -1,8 +1,8 @@
 import { WebSocketError, type DecodeCallback } from '@ws/core';
 import type { StreamPool } from './stream-pool';
-import type { LimiterTask, ZlibLimiter } from './zlib-limiter';
-import { destroyStream, hasEnded, kOwner, kWritten, type OwnedStream, type ZlibOwner } from './zlib-stream';
-import { joinChunks } from './chunks';
+import type { ZlibLimiter } from './zlib-limiter';
+import { hasEnded, kWritten, type OwnedStream } from './zlib-stream';
+import { ZlibJob } from './zlib-job';
 
 /**
  * RFC 7692 §7.2.2: the sender removed the 0x00 0x00 0xff 0xff that ends a sync flush; the
@@ -14,44 +14,24 @@ const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
  * The inbound side of one connection: inflates compressed messages frame by frame.
  *
  *   decode(frame) ─▶ limiter queue ─▶ run(): write frame (+ TRAILER at fin) to InflateRaw
- *        ◀── done(output) ◀── onZlibWritten ◀── onZlibData (counted against maxPayload)
+ *        ◀── done(output) ◀── written ◀── onZlibData (counted against maxPayload)
  *
  * One inflate stream carries a whole message across its frames. With context takeover it is
  * kept for the connection's life (created at the first compressed message); without, it is
- * borrowed from the pool for one message and returned after it.
+ * borrowed from the pool for one message and returned after it. Queueing, streams, failure and
+ * disposal are `ZlibJob`'s.
  */
-export class MessageInflater implements LimiterTask, ZlibOwner {
-  nextTask: LimiterTask | null = null;
-
-  private readonly pool: StreamPool;
-  private readonly limiter: ZlibLimiter;
-  private readonly takeover: boolean;
+export class MessageInflater extends ZlibJob<DecodeCallback> {
   private readonly maxPayload: number;
-
-  private stream: OwnedStream | null = null;
-  private payload: Buffer | null = null;
   private fin = false;
-  private done: DecodeCallback | null = null;
-  private running = false;
-  private readonly chunks: Buffer[] = [];
-  private frameLength = 0;
   /** Inflated bytes of the message so far, across its frames (the bomb check). */
   private messageLength = 0;
   /** Some compressed bytes of the current message went into the stream. */
   private messageStarted = false;
-  private failure: WebSocketError | null = null;
-  private disposed = false;
 
   constructor(pool: StreamPool, limiter: ZlibLimiter, takeover: boolean, maxPayload: number) {
-    this.pool = pool;
-    this.limiter = limiter;
-    this.takeover = takeover;
+    super(pool, limiter, takeover);
     this.maxPayload = maxPayload;
-  }
-
-  /** Holds a zlib stream right now (for tests and the memory benchmark). */
-  get holdsStream(): boolean {
-    return this.stream !== null;
   }
 
   decode(payload: Buffer, fin: boolean, done: DecodeCallback): void {
@@ -67,40 +47,21 @@ export class MessageInflater implements LimiterTask, ZlibOwner {
       done(null, payload);
       return;
     }
-    this.payload = payload;
     this.fin = fin;
-    this.done = done;
-    this.limiter.enqueue(this);
+    this.schedule(payload, done);
   }
 
-  run(): void {
-    if (this.disposed) {
-      this.limiter.release();
-      return;
-    }
-    this.running = true;
-    try {
-      let stream = this.stream;
-      if (stream === null) {
-        stream = this.pool.acquire();
-        stream[kOwner] = this;
-        this.stream = stream;
-      }
-      this.messageStarted = true;
-      const payload = this.payload!;
-      this.payload = null;
-      if (this.fin) {
-        if (payload.length > 0) stream.write(payload);
-        stream.write(TRAILER, stream[kWritten]);
-      } else {
-        stream.write(payload, stream[kWritten]);
-      }
-    } catch (error) {
-      this.onZlibError(error as Error);
+  protected write(stream: OwnedStream, payload: Buffer): void {
+    this.messageStarted = true;
+    if (this.fin) {
+      if (payload.length > 0) stream.write(payload);
+      stream.write(TRAILER, stream[kWritten]);
+    } else {
+      stream.write(payload, stream[kWritten]);
     }
   }
 
-  onZlibData(chunk: Buffer): void {
+  override onZlibData(chunk: Buffer): void {
     this.messageLength += chunk.length;
     if (this.maxPayload > 0 && this.messageLength > this.maxPayload) {
       // A decompression bomb, or just a big message: stop inflating right here. Closing the
@@ -110,30 +71,19 @@ export class MessageInflater implements LimiterTask, ZlibOwner {
       );
       return;
     }
-    this.chunks.push(chunk);
-    this.frameLength += chunk.length;
+    super.onZlibData(chunk);
   }
 
-  onZlibWritten(): void {
-    const stream = this.stream!;
-    const output = joinChunks(this.chunks, this.frameLength);
-    this.frameLength = 0;
+  /** One frame was inflated; at the message's last frame the stream's message is over. */
+  protected written(output: Buffer): void {
     if (this.fin) {
       this.messageLength = 0;
       this.messageStarted = false;
-      if (hasEnded(stream)) {
-        // The peer closed its DEFLATE stream (BFINAL); its next message starts a new one.
-        this.stream = null;
-        destroyStream(stream);
-      } else if (!this.takeover) {
-        this.stream = null;
-        this.pool.release(stream);
-      }
+      // The peer closed its DEFLATE stream (BFINAL); its next message starts a new one.
+      if (hasEnded(this.stream!)) this.dropStream();
+      else this.endMessage();
     }
-    const done = this.done!;
-    this.done = null;
-    this.running = false;
-    this.limiter.release();
+    const done = this.settle();
     done(null, output);
   }
 
@@ -141,40 +91,7 @@ export class MessageInflater implements LimiterTask, ZlibOwner {
     this.fail(new WebSocketError('WS_ERR_INVALID_COMPRESSED_DATA', `invalid compressed data: ${error.message}`));
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    const stream = this.stream;
-    this.stream = null;
-    if (stream !== null) {
-      // Mid-write, the stream cannot be reset: free it. Otherwise it goes back to the pool.
-      if (this.running) destroyStream(stream);
-      else this.pool.release(stream);
-    }
-    this.chunks.length = 0;
-    this.payload = null;
-    this.done = null;
-    if (this.running) {
-      this.running = false;
-      this.limiter.release();
-    }
-    // If queued, run() sees `disposed` and gives its slot straight back.
-  }
-
-  private fail(error: WebSocketError): void {
-    const stream = this.stream;
-    this.stream = null;
-    if (stream !== null) destroyStream(stream);
-    this.failure = error;
-    this.chunks.length = 0;
-    this.frameLength = 0;
-    this.payload = null;
-    const done = this.done;
-    this.done = null;
-    if (this.running) {
-      this.running = false;
-      this.limiter.release();
-    }
-    if (done !== null) done(error, null);
+  protected failed(done: DecodeCallback, error: WebSocketError): void {
+    done(error, null);
   }
 }
