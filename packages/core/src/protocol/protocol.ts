@@ -1,11 +1,14 @@
-import { CloseCode, MAX_CLOSE_REASON_BYTES, MAX_CONTROL_PAYLOAD, Opcode } from './constants';
+import { CloseCode, MAX_CLOSE_REASON_BYTES, MAX_CONTROL_PAYLOAD, Opcode, isValidWireCloseCode } from './constants';
 import { encodeClosePayload, parseClosePayload } from './close-payload';
+import { EncodeQueue, type EncodeQueueTarget, type WriteCallback } from './encode-queue';
 import { WebSocketError } from './errors';
 import { FrameParser, type FrameHandler } from './frame-parser';
 import { writeControlFrame, writeMessage, writeShortText, type OutputSink } from './frame-writer';
 import { MessageAssembler } from './message-assembler';
-import type { DecodeCallback, EncodeCallback, EncodeOptions } from '../extension/extension';
+import type { DecodeCallback, EncodeOptions } from '../extension/extension';
 import type { ExtensionChain } from '../extension/chain';
+
+export type { WriteCallback } from './encode-queue';
 
 /**
  * The sans-I/O WebSocket protocol of one server-side connection: bytes in through `receive()`,
@@ -13,7 +16,7 @@ import type { ExtensionChain } from '../extension/chain';
  * through an `OutputSink`. No sockets, timers or emitters: the I/O layer owns those.
  *
  *   receive → FrameParser → (ExtensionChain.decode) → MessageAssembler → handler.onMessage
- *   send    → (ExtensionChain.encode, queued in order) → frame writer → sink
+ *   send    → (EncodeQueue → ExtensionChain.encode) → frame writer → sink
  */
 export interface ProtocolHandler {
   onMessage(data: string | Buffer, isBinary: boolean): void;
@@ -27,6 +30,8 @@ export interface ProtocolHandler {
   onFail(error: WebSocketError): void;
   /** Input that waited on an extension is flowing again (see `isInputPaused`). */
   onInputResumed(): void;
+  /** Messages that waited on an asynchronous extension have all been handed to the sink. */
+  onOutputFlushed(): void;
 }
 
 export interface ProtocolOptions {
@@ -40,19 +45,6 @@ export interface ProtocolOptions {
   readonly extensions: ExtensionChain | null;
 }
 
-export type WriteCallback = (error?: Error | null) => void;
-
-interface QueuedMessage {
-  readonly payload: Buffer;
-  readonly options: EncodeOptions;
-  readonly callback: WriteCallback | undefined;
-}
-
-/** A close frame waiting behind messages that extensions are still encoding. */
-interface QueuedClose {
-  readonly closePayload: Buffer;
-}
-
 const ENCODE_OPTIONS: readonly EncodeOptions[] = [
   { binary: false, compress: false },
   { binary: false, compress: true },
@@ -60,7 +52,7 @@ const ENCODE_OPTIONS: readonly EncodeOptions[] = [
   { binary: true, compress: true },
 ];
 
-export class Protocol implements FrameHandler {
+export class Protocol implements FrameHandler, EncodeQueueTarget {
   private readonly sink: OutputSink;
   private readonly handler: ProtocolHandler;
   private readonly parser: FrameParser;
@@ -71,19 +63,12 @@ export class Protocol implements FrameHandler {
   private messageOpcode = 0;
   private messageRsv = 0;
 
-  // Inbound decode in flight (one frame at a time).
+  // Inbound decode in flight (one frame at a time); only with extensions.
   private decoding = false;
   private decodingSync = false;
   private decodingFin = false;
   private readonly onDecodedBound: DecodeCallback | null = null;
-
-  // Outbound messages waiting for, or in, the extension chain.
-  private readonly queue: (QueuedMessage | QueuedClose)[] | null = null;
-  private queuedBytes = 0;
-  private queueHead: QueuedMessage | null = null;
-  private encoding = false;
-  private encodingSync = false;
-  private readonly onEncodedBound: EncodeCallback | null = null;
+  private readonly encodeQueue: EncodeQueue | null = null;
 
   private closeQueued = false;
   private closeWritten = false;
@@ -100,8 +85,7 @@ export class Protocol implements FrameHandler {
     // Only connections with extensions need the asynchronous machinery.
     if (this.chain !== null) {
       this.onDecodedBound = (error, payload) => this.onDecoded(error, payload);
-      this.onEncodedBound = (error, payload, rsv) => this.onEncoded(error, payload, rsv);
-      this.queue = [];
+      this.encodeQueue = new EncodeQueue(this.chain, this);
     }
   }
 
@@ -128,7 +112,7 @@ export class Protocol implements FrameHandler {
 
   /** @internal FrameHandler */
   onFrame(opcode: number, fin: boolean, rsv: number, payload: Buffer): boolean {
-    if (opcode >= 0x8) return this.onControlFrame(opcode, payload);
+    if (opcode >= Opcode.Close) return this.onControlFrame(opcode, payload);
     if (opcode !== Opcode.Continuation) {
       this.messageOpcode = opcode;
       this.messageRsv = rsv;
@@ -154,7 +138,7 @@ export class Protocol implements FrameHandler {
     this.decoding = false;
     if (this.failed || this.closeReceived) return;
     if (error !== null || payload === null) {
-      this.fail(error ?? new WebSocketError('WS_ERR_EXTENSION_FAILED', 'extension returned no data'));
+      this.fail(asWebSocketError(error ?? new Error('extension returned no data')));
       return;
     }
     if (this.decodingSync) {
@@ -220,9 +204,18 @@ export class Protocol implements FrameHandler {
     return this.closeReceived;
   }
 
+  get hasWrittenClose(): boolean {
+    return this.closeWritten;
+  }
+
   /** Bytes accepted by `send` and not yet handed to the sink (waiting on extensions). */
   get pendingBytes(): number {
-    return this.queuedBytes;
+    return this.encodeQueue?.pendingBytes ?? 0;
+  }
+
+  /** True when pre-built frames may be written as they are (no extension transforms output). */
+  get acceptsRawFrames(): boolean {
+    return this.chain === null;
   }
 
   sendText(text: string, compress: boolean, callback?: WriteCallback): void {
@@ -231,14 +224,11 @@ export class Protocol implements FrameHandler {
   }
 
   send(payload: Buffer, binary: boolean, compress: boolean, callback?: WriteCallback): void {
-    if (this.chain === null) {
+    if (this.encodeQueue === null) {
       writeMessage(this.sink, binary ? Opcode.Binary : Opcode.Text, payload, 0, this.maxFrameSize, callback);
       return;
     }
-    const options = ENCODE_OPTIONS[(binary ? 2 : 0) + (compress ? 1 : 0)];
-    this.queue!.push({ payload, options, callback });
-    this.queuedBytes += payload.length;
-    if (!this.encoding) this.flushQueue();
+    this.encodeQueue.pushMessage(payload, ENCODE_OPTIONS[(binary ? 2 : 0) + (compress ? 1 : 0)], callback);
   }
 
   /** Writes frames that were built elsewhere (a broadcast framed once for many connections). */
@@ -248,11 +238,6 @@ export class Protocol implements FrameHandler {
     for (let i = 0; i < last; i++) this.sink.push(frames[i]);
     this.sink.push(frames[last], callback);
     this.sink.uncork();
-  }
-
-  /** True when pre-built frames may be written as they are (no extension transforms output). */
-  get acceptsRawFrames(): boolean {
-    return this.chain === null;
   }
 
   ping(payload: Buffer, callback?: WriteCallback): void {
@@ -277,31 +262,34 @@ export class Protocol implements FrameHandler {
 
   /**
    * _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send a close frame with the error's code
-   * if ours is not out yet, and discard all further input.
+   * if ours is not out yet, and discard all further input. Messages still waiting on extensions
+   * are dropped, their callbacks told so.
    */
   fail(error: WebSocketError): void {
     if (this.failed) return;
     this.failed = true;
     this.parser.stop();
     this.assembler.reset();
-    // Our close frame may be queued behind messages still being encoded: those are dropped and
-    // the failure's close frame goes out now instead.
+    this.encodeQueue?.abort(new Error(`WebSocket connection failed: ${error.message}`));
     if (!this.closeWritten) {
       this.closeQueued = true;
-      if (this.queue !== null) this.queue.length = 0;
-      this.queuedBytes = 0;
-      this.writeClose(encodeClosePayload(error.closeCode, truncateReason(error.message)));
+      // A code that may not go on the wire (from a misbehaving extension) becomes 1011.
+      const code = isValidWireCloseCode(error.closeCode) ? error.closeCode : CloseCode.InternalError;
+      this.writeClose(encodeClosePayload(code, truncateReason(error.message)));
     }
     this.handler.onFail(error);
   }
 
+  /** The connection is gone: callbacks of messages never sent learn it. */
+  dispose(): void {
+    this.parser.stop();
+    this.encodeQueue?.abort(new Error('WebSocket connection closed before the message was sent'));
+  }
+
   private queueClose(body: Buffer): void {
     this.closeQueued = true;
-    if (this.queue === null || (this.queue.length === 0 && !this.encoding)) {
-      this.writeClose(body);
-      return;
-    }
-    this.queue.push({ closePayload: body });
+    if (this.encodeQueue === null || this.encodeQueue.isIdle) this.writeClose(body);
+    else this.encodeQueue.pushClose(body);
   }
 
   private writeClose(body: Buffer): void {
@@ -310,42 +298,33 @@ export class Protocol implements FrameHandler {
     this.handler.onCloseWritten();
   }
 
-  get hasWrittenClose(): boolean {
-    return this.closeWritten;
+  // ---- EncodeQueueTarget -----------------------------------------------------------------
+
+  /** @internal */
+  writeEncoded(payload: Buffer, rsv: number, binary: boolean, callback: WriteCallback | undefined): void {
+    writeMessage(this.sink, binary ? Opcode.Binary : Opcode.Text, payload, rsv, this.maxFrameSize, callback);
   }
 
-  private flushQueue(): void {
-    const queue = this.queue!;
-    while (queue.length > 0 && !this.encoding) {
-      const next = queue.shift()!;
-      if ('closePayload' in next) {
-        this.writeClose(next.closePayload);
-        continue;
-      }
-      this.queueHead = next;
-      this.encoding = true;
-      this.encodingSync = true;
-      this.chain!.encode(next.payload, next.options, this.onEncodedBound!);
-      this.encodingSync = false;
-    }
+  /** @internal */
+  writeQueuedClose(body: Buffer): void {
+    if (!this.closeWritten) this.writeClose(body);
   }
 
-  private onEncoded(error: Error | null, payload: Buffer | null, rsv: number): void {
-    const message = this.queueHead;
-    if (message === null) return;
-    this.queueHead = null;
-    this.encoding = false;
-    if (this.failed) return;
-    this.queuedBytes -= message.payload.length;
-    if (error !== null || payload === null) {
-      message.callback?.(error ?? new Error('extension returned no data'));
-      this.fail(new WebSocketError('WS_ERR_EXTENSION_FAILED', `extension failed to encode: ${error?.message ?? 'no data'}`));
-      return;
-    }
-    const opcode = message.options.binary ? Opcode.Binary : Opcode.Text;
-    writeMessage(this.sink, opcode, payload, rsv, this.maxFrameSize, message.callback);
-    if (!this.encodingSync) this.flushQueue();
+  /** @internal */
+  onEncodeFailed(error: Error): void {
+    this.fail(new WebSocketError('WS_ERR_EXTENSION_FAILED', `extension failed to encode: ${error.message}`));
   }
+
+  /** @internal */
+  onQueueFlushed(): void {
+    this.handler.onOutputFlushed();
+  }
+}
+
+/** Codecs should fail with a WebSocketError; anything else is the extension's own failure. */
+function asWebSocketError(error: Error): WebSocketError {
+  if (error instanceof WebSocketError) return error;
+  return new WebSocketError('WS_ERR_EXTENSION_FAILED', `extension failed to decode: ${error.message}`);
 }
 
 function checkControlPayload(payload: Buffer): void {

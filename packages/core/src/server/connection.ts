@@ -16,6 +16,8 @@ export interface ConnectionOwner {
   onConnectionPing(connection: Connection, payload: Buffer): void;
   onConnectionPong(connection: Connection, payload: Buffer): void;
   onConnectionError(connection: Connection, error: Error): void;
+  /** Bookkeeping only (no user code), before any `close` listener runs. */
+  forgetConnection(connection: Connection): void;
   onConnectionClose(connection: Connection, code: number, reason: string, wasClean: boolean): void;
 }
 
@@ -47,6 +49,15 @@ const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 
 /** Input beyond this much, waiting on an extension, pauses the socket. */
 const INPUT_HIGH_WATER = 1024 * 1024;
+/**
+ * Output beyond this much that the peer has not read pauses reading from it: a peer that never
+ * reads must not make us queue answers (pongs, echoes) without bound.
+ */
+const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
+
+// Why reading is paused (a bit each, so each cause is lifted on its own).
+const PAUSED_FOR_EXTENSION = 1;
+const PAUSED_FOR_OUTPUT = 2;
 
 type TaggedSocket = Duplex & { [kConnection]?: Connection; setNoDelay?(noDelay?: boolean): unknown };
 
@@ -80,7 +91,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   private readonly closeTimeout: number;
   private closeTimer: NodeJS.Timeout | null = null;
   private pingSentAt = -1;
-  private inputPaused = false;
+  private readPauses = 0;
+  /** A socket `drain` came while messages still waited on extensions. */
+  private drainOwed = false;
   private peerCloseCode: number = CloseCode.Abnormal;
   private peerCloseReason = '';
 
@@ -196,6 +209,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     if (this.state === Connection.CLOSED) return;
     this.wire.close(code, reason); // validates before anything changes
     if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
+    // From now on, even while the close frame waits behind messages being encoded.
+    this.armCloseTimer();
   }
 
   /** Destroys the socket at once; the close event reports 1006. */
@@ -256,6 +271,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.peerCloseReason = reason;
     if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
     if (this.wire.hasWrittenClose) this.endSocket();
+    else this.armCloseTimer(); // our echo waits behind messages being encoded
   }
 
   /** @internal */
@@ -286,17 +302,42 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
       throw error;
     }
     // An extension is still decoding and input piles up: stop reading until it catches up.
-    if (this.wire.isInputPaused && this.wire.bufferedInput > INPUT_HIGH_WATER && !this.inputPaused) {
-      this.inputPaused = true;
-      this.socket.pause();
+    if (this.wire.isInputPaused && this.wire.bufferedInput > INPUT_HIGH_WATER) {
+      this.pauseReading(PAUSED_FOR_EXTENSION);
     }
+    if (this.socket.writableLength > OUTPUT_HIGH_WATER) this.pauseReading(PAUSED_FOR_OUTPUT);
   }
 
   /** @internal */
   onInputResumed(): void {
-    if (!this.inputPaused) return;
-    this.inputPaused = false;
-    if (this.state !== Connection.CLOSED) this.socket.resume();
+    this.resumeReading(PAUSED_FOR_EXTENSION);
+  }
+
+  /** @internal */
+  onOutputFlushed(): void {
+    if (!this.drainOwed) return;
+    // The socket drained before the last encoded messages reached it: drain once they are out.
+    if (this.socket.writableLength === 0) this.emitDrain();
+    else if (!this.socket.writableNeedDrain) this.socket.write(EMPTY, this.emitDrainBound);
+  }
+
+  private readonly emitDrainBound = (): void => this.emitDrain();
+
+  private emitDrain(): void {
+    if (this.state === Connection.CLOSED || this.bufferedAmount !== 0) return;
+    this.drainOwed = false;
+    this.emit('drain');
+  }
+
+  private pauseReading(reason: number): void {
+    if (this.readPauses === 0) this.socket.pause();
+    this.readPauses |= reason;
+  }
+
+  private resumeReading(reason: number): void {
+    if ((this.readPauses & reason) === 0) return;
+    this.readPauses &= ~reason;
+    if (this.readPauses === 0 && this.state !== Connection.CLOSED) this.socket.resume();
   }
 
   /** @internal */
@@ -307,7 +348,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   /** @internal The peer half-closed: nothing more will come, so finish our side. */
   onSocketEnd(): void {
     if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
-    this.socket.end();
+    // Our side may never flush (the peer stopped reading too): bound it like any close.
+    this.endSocket();
   }
 
   /** @internal */
@@ -318,19 +360,26 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
       clearTimeout(this.closeTimer);
       this.closeTimer = null;
     }
-    this.chain?.dispose();
     const socket = this.socket;
     socket.removeListener('data', socketOnData);
     socket.removeListener('end', socketOnEnd);
     socket.removeListener('drain', socketOnDrain);
+    this.owner.forgetConnection(this);
+    this.chain?.dispose();
     const wasClean = this.wire.hasWrittenClose && this.wire.hasReceivedClose;
-    this.emit('close', this.peerCloseCode, this.peerCloseReason, wasClean);
-    this.owner.onConnectionClose(this, this.peerCloseCode, this.peerCloseReason, wasClean);
+    try {
+      this.wire.dispose(); // unsent messages' callbacks get their error
+      this.emit('close', this.peerCloseCode, this.peerCloseReason, wasClean);
+    } finally {
+      this.owner.onConnectionClose(this, this.peerCloseCode, this.peerCloseReason, wasClean);
+    }
   }
 
   /** @internal */
   onDrain(): void {
-    if (this.bufferedAmount === 0) this.emit('drain');
+    this.resumeReading(PAUSED_FOR_OUTPUT);
+    if (this.wire.pendingBytes > 0) this.drainOwed = true;
+    else this.emitDrain();
   }
 
   private endSocket(): void {

@@ -190,10 +190,14 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
       closeTimeout: options.closeTimeout,
     });
     this.clients.add(connection);
-    for (const plugin of this.plugins) plugin.onConnection?.(connection);
-    callback?.(connection, request);
-    this.emit('connection', connection, request);
-    connection.start(head);
+    try {
+      for (const plugin of this.plugins) plugin.onConnection?.(connection);
+      callback?.(connection, request);
+      this.emit('connection', connection, request);
+    } finally {
+      // Even when a listener threw: bytes that came with the request must not be lost.
+      connection.start(head);
+    }
   }
 
   /** @internal */
@@ -224,11 +228,19 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   }
 
   /** @internal */
-  onConnectionClose(connection: Connection, code: number, reason: string, wasClean: boolean): void {
+  forgetConnection(connection: Connection): void {
     this.clients.delete(connection);
-    this.emit('close', connection, code, reason, wasClean);
-    for (const plugin of this.plugins) plugin.onDisconnect?.(connection, code, reason);
-    this.maybeFinishShutdown();
+  }
+
+  /** @internal */
+  onConnectionClose(connection: Connection, code: number, reason: string, wasClean: boolean): void {
+    try {
+      this.emit('close', connection, code, reason, wasClean);
+      for (const plugin of this.plugins) plugin.onDisconnect?.(connection, code, reason);
+    } finally {
+      // A throwing listener must not keep `close()` from finishing.
+      this.maybeFinishShutdown();
+    }
   }
 
   // ---- standalone mode -------------------------------------------------------------------

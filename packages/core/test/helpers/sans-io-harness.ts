@@ -54,7 +54,8 @@ export type ProtocolEvent =
   | { type: 'peerClose'; code: number; reason: string }
   | { type: 'closeWritten' }
   | { type: 'fail'; error: WebSocketError }
-  | { type: 'inputResumed' };
+  | { type: 'inputResumed' }
+  | { type: 'outputFlushed' };
 
 /** Records every callback of the protocol, in order. `onMessageHook` lets a test throw. */
 export class RecordingHandler implements ProtocolHandler {
@@ -82,6 +83,10 @@ export class RecordingHandler implements ProtocolHandler {
   }
   onInputResumed(): void {
     this.events.push({ type: 'inputResumed' });
+  }
+
+  onOutputFlushed(): void {
+    this.events.push({ type: 'outputFlushed' });
   }
 }
 

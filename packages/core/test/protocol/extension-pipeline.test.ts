@@ -206,7 +206,8 @@ describe('RFC 6455 §7.1.2: closing with messages still being encoded', () => {
     expect(frames.map((f) => f.opcode)).toEqual([Opcode.Text, Opcode.Close]);
     expect(frames[0].payload.toString()).toBe('last wordsA');
     expect(io.protocol.hasWrittenClose).toBe(true);
-    expect(io.events).toEqual([{ type: 'closeWritten' }]);
+    // The queue, now empty, says so (the I/O layer owes a drain then).
+    expect(io.events).toEqual([{ type: 'closeWritten' }, { type: 'outputFlushed' }]);
   });
 
   it('echoes a peer close after the messages queued before it', () => {
