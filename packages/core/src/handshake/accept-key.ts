@@ -6,8 +6,11 @@ export function acceptKey(key: string): string {
   return createHash('sha1').update(key + HANDSHAKE_GUID).digest('base64');
 }
 
-/** A `Sec-WebSocket-Key` must be base64 of 16 bytes: 22 characters and `==` (RFC 6455 §4.1). */
-const KEY_PATTERN = /^[A-Za-z0-9+/]{22}==$/;
+/**
+ * A `Sec-WebSocket-Key` must be base64 of 16 bytes (RFC 6455 §4.1): 22 characters and `==`,
+ * the last character carrying only 2 bits of data, so its low 4 bits are zero (A, Q, g or w).
+ */
+const KEY_PATTERN = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
 
 export function isValidKey(key: string): boolean {
   return KEY_PATTERN.test(key);

@@ -3,6 +3,7 @@ import type { ExtensionOffer } from '../extension/extension';
 import { acceptKey, isValidKey } from './accept-key';
 import { parseExtensionHeader } from './extension-header';
 import { parseSubprotocolHeader } from './subprotocol-header';
+import { isToken } from './tokens';
 
 /**
  * The opening handshake as pure functions (RFC 6455 §4.2): a request's method, version and
@@ -59,7 +60,8 @@ export function validateUpgrade(request: UpgradeRequestHead): ValidUpgrade | Han
     return reject(400, 'The WebSocket handshake needs HTTP/1.1 or later');
   }
   const headers = request.headers;
-  if (single(headers.host) === undefined) return reject(400, 'Missing Host header');
+  const host = single(headers.host);
+  if (host === undefined || host.trim() === '') return reject(400, 'Missing Host header');
   const upgrade = single(headers.upgrade);
   if (upgrade === undefined || !listHasToken(upgrade, 'websocket')) {
     return reject(400, 'Missing or invalid Upgrade header: expected "websocket"');
@@ -69,7 +71,9 @@ export function validateUpgrade(request: UpgradeRequestHead): ValidUpgrade | Han
     return reject(400, 'Missing or invalid Connection header: expected "Upgrade"');
   }
   const version = single(headers['sec-websocket-version']);
-  if (version === undefined) return reject(400, 'Missing Sec-WebSocket-Version header');
+  if (version === undefined || version.includes(',')) {
+    return reject(400, 'Missing or repeated Sec-WebSocket-Version header');
+  }
   if (version.trim() !== '13') {
     // RFC 6455 §4.2.2: name the version we speak.
     return reject(426, 'Unsupported WebSocket version: only 13 is supported', { 'Sec-WebSocket-Version': '13' });
@@ -107,7 +111,14 @@ export function acceptResponse(key: string, protocol: string, extensions: string
   return head + '\r\n';
 }
 
-/** A plain HTTP error answer that closes the connection. */
+/** Headers this answer sets itself: extra headers may not repeat them. */
+const FRAMING_HEADERS = new Set(['connection', 'content-length', 'content-type', 'transfer-encoding']);
+
+/**
+ * A plain HTTP error answer that closes the connection. Extra headers (they may come from
+ * `verifyClient`) are kept only with token names and values free of control characters, so
+ * nothing can be injected into the response.
+ */
 export function rejectResponse(rejection: HandshakeRejection): string {
   const body = rejection.message;
   let head =
@@ -116,7 +127,10 @@ export function rejectResponse(rejection: HandshakeRejection): string {
     'Content-Type: text/plain; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n`;
   for (const [name, value] of Object.entries(rejection.headers ?? {})) {
-    if (!/[\r\n]/.test(name + value)) head += `${name}: ${value}\r\n`;
+    if (!isToken(name) || FRAMING_HEADERS.has(name.toLowerCase())) continue;
+    const text = String(value);
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(text)) continue;
+    head += `${name}: ${text}\r\n`;
   }
   return head + '\r\n' + body;
 }

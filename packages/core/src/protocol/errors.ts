@@ -15,7 +15,6 @@ export const ERROR_CLOSE_CODES = {
   WS_ERR_INVALID_LENGTH: CloseCode.ProtocolError,
   WS_ERR_INVALID_CLOSE_PAYLOAD: CloseCode.ProtocolError,
   WS_ERR_INVALID_CLOSE_CODE: CloseCode.ProtocolError,
-  WS_ERR_DATA_AFTER_CLOSE: CloseCode.ProtocolError,
   WS_ERR_INVALID_UTF8: CloseCode.InvalidPayload,
   WS_ERR_INVALID_COMPRESSED_DATA: CloseCode.InvalidPayload,
   WS_ERR_MESSAGE_TOO_BIG: CloseCode.MessageTooBig,

@@ -37,6 +37,9 @@ const enum State {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Socket chunks below this size are copied into a shared block rather than queued as they are. */
+const SMALL_CHUNK = 1024;
+const BLOCK_SIZE = 16 * 1024;
 
 export class FrameParser {
   private readonly handler: FrameHandler;
@@ -45,6 +48,13 @@ export class FrameParser {
 
   private readonly chunks: Buffer[] = [];
   private offset = 0;
+  // A block that small chunks are packed into; `blockView` is its filled part, kept as the last
+  // entry of `chunks`. A peer trickling a large frame a byte per packet would otherwise cost a
+  // queued Buffer (about 100 bytes) per byte.
+  private block: Buffer | null = null;
+  private blockView: Buffer | null = null;
+  private blockStart = 0;
+  private blockUsed = 0;
   private buffered = 0;
   private state = State.Header;
 
@@ -67,9 +77,30 @@ export class FrameParser {
 
   push(chunk: Buffer): void {
     if (this.state === State.Stopped || chunk.length === 0) return;
-    this.chunks.push(chunk);
+    if (chunk.length < SMALL_CHUNK && this.chunks.length > 0) this.appendToBlock(chunk);
+    else this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (this.state !== State.Paused) this.parse();
+  }
+
+  private appendToBlock(chunk: Buffer): void {
+    const last = this.chunks.length - 1;
+    const block = this.block;
+    if (block !== null && this.chunks[last] === this.blockView && this.blockUsed + chunk.length <= block.length) {
+      // Only bytes past `blockUsed` are written: views already handed out stay intact.
+      chunk.copy(block, this.blockUsed);
+      this.blockUsed += chunk.length;
+      this.blockView = block.subarray(this.blockStart, this.blockUsed);
+      this.chunks[last] = this.blockView;
+      return;
+    }
+    const fresh = Buffer.allocUnsafe(BLOCK_SIZE);
+    chunk.copy(fresh, 0);
+    this.block = fresh;
+    this.blockStart = 0;
+    this.blockUsed = chunk.length;
+    this.blockView = fresh.subarray(0, chunk.length);
+    this.chunks.push(this.blockView);
   }
 
   /**
@@ -88,6 +119,8 @@ export class FrameParser {
     this.chunks.length = 0;
     this.buffered = 0;
     this.offset = 0;
+    this.block = null;
+    this.blockView = null;
   }
 
   get isPaused(): boolean {
@@ -108,6 +141,11 @@ export class FrameParser {
         case State.Length16:
           if (this.buffered < 2) return;
           this.payloadLength = (this.readByte() << 8) | this.readByte();
+          // RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the length".
+          if (this.payloadLength < 126) {
+            this.fail(nonMinimalLength());
+            return;
+          }
           if (!this.checkLength()) return;
           break;
         case State.Length64:
@@ -182,6 +220,7 @@ export class FrameParser {
     }
     // Above 2^53 the value is inexact, but any such length is far past every limit anyway.
     this.payloadLength = high * 0x100000000 + low;
+    if (this.payloadLength < 0x10000) return this.fail(nonMinimalLength());
     return this.checkLength();
   }
 
@@ -276,6 +315,10 @@ export class FrameParser {
 
 function invalidOpcode(opcode: number): WebSocketError {
   return new WebSocketError('WS_ERR_INVALID_OPCODE', `reserved opcode 0x${opcode.toString(16)}`);
+}
+
+function nonMinimalLength(): WebSocketError {
+  return new WebSocketError('WS_ERR_INVALID_LENGTH', 'payload length not in its shortest encoding');
 }
 
 function unexpectedRsv(rsv: number): WebSocketError {

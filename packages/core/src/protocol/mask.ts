@@ -1,8 +1,11 @@
 import { endianness } from 'node:os';
 
 const LITTLE_ENDIAN = endianness() === 'LE';
-/** Below this, a plain byte loop beats setting up a word view. */
-const WORD_THRESHOLD = 32;
+/**
+ * Below this, a plain byte loop: it allocates nothing, where the word loop needs a typed-array
+ * view, and is about as fast for so few bytes.
+ */
+const WORD_THRESHOLD = 128;
 /** From this size a native unmask (if installed) beats the JS word loop, call cost included. */
 const NATIVE_THRESHOLD = 1024;
 

@@ -2,10 +2,18 @@ import { isUtf8 } from 'node:buffer';
 import { WebSocketError } from './errors';
 import { Utf8Validator } from './utf8';
 
+/** Fragments below this size are copied into shared blocks rather than kept as views. */
+const SMALL_FRAGMENT = 4096;
+const BLOCK_SIZE = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Joins the (decoded) fragments of one data message, checks its size after extensions have
  * decoded it, and validates text as UTF-8: whole messages with the native `isUtf8`, fragmented
  * ones incrementally so the first invalid byte fails even when a code point spans fragments.
+ *
+ * A view per fragment would cost a hundred times the payload when a peer sends millions of
+ * 1-byte fragments, so small fragments are packed into blocks: memory stays near the payload.
  */
 export class MessageAssembler {
   private readonly maxPayload: number;
@@ -13,6 +21,9 @@ export class MessageAssembler {
   private utf8: Utf8Validator | null = null;
   private readonly fragments: Buffer[] = [];
   private length = 0;
+  private block: Buffer | null = null;
+  private blockStart = 0;
+  private blockUsed = 0;
 
   constructor(maxPayload: number) {
     this.maxPayload = maxPayload;
@@ -28,7 +39,8 @@ export class MessageAssembler {
       this.reset();
       return new WebSocketError('WS_ERR_MESSAGE_TOO_BIG', `message over ${this.maxPayload} bytes`);
     }
-    if (fin && this.fragments.length === 0) {
+    if (fin && this.length === fragment.length && this.fragments.length === 0) {
+      // The common case: a message in one frame.
       if (isText && !isUtf8(fragment)) {
         this.reset();
         return invalidUtf8();
@@ -40,14 +52,21 @@ export class MessageAssembler {
       this.reset();
       return invalidUtf8();
     }
-    if (fragment.length > 0 || this.fragments.length === 0) this.fragments.push(fragment);
+    if (fragment.length >= SMALL_FRAGMENT) {
+      this.sealBlock();
+      this.fragments.push(fragment);
+    } else if (fragment.length > 0) {
+      this.appendToBlock(fragment);
+    }
     return null;
   }
 
   /** The whole message; resets for the next one. */
   take(): Buffer {
+    this.sealBlock();
     const fragments = this.fragments;
-    const message = fragments.length === 1 ? fragments[0] : Buffer.concat(fragments, this.length);
+    const message =
+      fragments.length === 0 ? EMPTY : fragments.length === 1 ? fragments[0] : Buffer.concat(fragments, this.length);
     this.reset();
     return message;
   }
@@ -55,12 +74,31 @@ export class MessageAssembler {
   reset(): void {
     this.fragments.length = 0;
     this.length = 0;
+    this.block = null;
     this.utf8?.reset();
   }
 
   private validateFragment(fragment: Buffer, fin: boolean): boolean {
     const utf8 = (this.utf8 ??= new Utf8Validator());
     return utf8.update(fragment) && (!fin || utf8.isComplete());
+  }
+
+  private appendToBlock(fragment: Buffer): void {
+    if (this.block === null || this.blockUsed + fragment.length > this.block.length) {
+      this.sealBlock();
+      this.block = Buffer.allocUnsafe(BLOCK_SIZE);
+      this.blockStart = 0;
+      this.blockUsed = 0;
+    }
+    fragment.copy(this.block, this.blockUsed);
+    this.blockUsed += fragment.length;
+  }
+
+  /** Hands the filled part of the block on as one fragment; the rest stays usable. */
+  private sealBlock(): void {
+    if (this.block === null || this.blockUsed === this.blockStart) return;
+    this.fragments.push(this.block.subarray(this.blockStart, this.blockUsed));
+    this.blockStart = this.blockUsed;
   }
 }
 

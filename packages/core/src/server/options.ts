@@ -79,6 +79,15 @@ function positive(name: string, value: number | undefined, fallback: number, all
   return value;
 }
 
+/** Node's timers hold at most 2^31 - 1 ms; beyond that they fire after 1 ms instead. */
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+function timeout(name: string, value: number | undefined, fallback: number): number {
+  const ms = positive(name, value, fallback);
+  if (ms > MAX_TIMEOUT) throw new RangeError(`option ${name} must be at most ${MAX_TIMEOUT} ms, got ${ms}`);
+  return ms;
+}
+
 /** Validates options once, at construction, so misuse fails loudly and early. */
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
   const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true];
@@ -102,8 +111,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxPayload: positive('maxPayload', options.maxPayload, DEFAULTS.maxPayload, true),
     maxFrameSize: positive('maxFrameSize', options.maxFrameSize, DEFAULTS.maxFrameSize, true),
     maxConnections: positive('maxConnections', options.maxConnections, DEFAULTS.maxConnections, true),
-    handshakeTimeout: positive('handshakeTimeout', options.handshakeTimeout, DEFAULTS.handshakeTimeout),
-    closeTimeout: positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
+    handshakeTimeout: timeout('handshakeTimeout', options.handshakeTimeout, DEFAULTS.handshakeTimeout),
+    closeTimeout: timeout('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
     protocols: options.protocols,
     verifyClient: options.verifyClient,
     extensions,

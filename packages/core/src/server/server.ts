@@ -13,8 +13,10 @@ import type { ServerEvents } from './events';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options';
 import { pathOf } from './path';
 import type { PluginInstance } from './plugin';
-import { abort, type EstablishedCallback, performUpgrade, type UpgradeHost } from './upgrade';
-import { attachToHttpServer, destroyOnError, detachFromHttpServer } from './upgrade-router';
+import { type EstablishedCallback, PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
+import { Rejections } from '../handshake/rejections';
+import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
+import { abort, destroyOnError } from './reject';
 import { toBuffer } from './to-buffer';
 
 export interface BroadcastOptions extends SendOptions {
@@ -40,13 +42,12 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   readonly clients = new Set<Connection>();
   /** @internal */
   readonly options: ResolvedOptions;
-  /** @internal */
-  pendingHandshakes = 0;
 
   private state = State.Running;
   private readonly ownHttpServer: HttpServer | null = null;
   private httpServerClosed = true;
   private readonly plugins: PluginInstance[] = [];
+  private readonly pendingHandshakes = new Set<PendingHandshake>();
   private readonly maxPayloadForCodecs: number;
 
   constructor(options: ServerOptions, onListening?: () => void) {
@@ -131,6 +132,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     } else if (this.options.server !== undefined) {
       detachFromHttpServer(this.options.server as HttpServer, this);
     }
+    for (const handshake of [...this.pendingHandshakes]) handshake.cancel(Rejections.shuttingDown());
     for (const connection of this.clients) connection.close(CloseCode.GoingAway, 'Server shutting down');
     this.maybeFinishShutdown();
   }
@@ -144,7 +146,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
 
   /** @internal */
   get connectionCount(): number {
-    return this.clients.size + this.pendingHandshakes;
+    return this.clients.size + this.pendingHandshakes.size;
   }
 
   /** @internal */
@@ -167,8 +169,9 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
       try {
         const context = { maxPayload: this.maxPayloadForCodecs };
         chain = new ExtensionChain(negotiation.accepted.map(({ acceptance }) => acceptance.createCodec(context)));
-      } catch {
-        abort(socket, { status: 500, message: 'Internal Server Error' });
+      } catch (error) {
+        abort(socket, Rejections.internalError());
+        this.onHandshakeError(error);
         return;
       }
     }
@@ -201,8 +204,19 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   }
 
   /** @internal */
-  onHandshakeSettled(): void {
+  addPendingHandshake(handshake: PendingHandshake): void {
+    this.pendingHandshakes.add(handshake);
+  }
+
+  /** @internal */
+  removePendingHandshake(handshake: PendingHandshake): void {
+    this.pendingHandshakes.delete(handshake);
     this.maybeFinishShutdown();
+  }
+
+  /** @internal */
+  onHandshakeError(error: unknown): void {
+    this.emit('error', error instanceof Error ? error : new Error(String(error)));
   }
 
   // ---- ConnectionOwner -------------------------------------------------------------------
@@ -264,20 +278,21 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   /** A plain HTTP request to a standalone server gets the handshake's error answer. */
   private answerPlainRequest(request: IncomingMessage, response: ServerResponse): void {
     const path = pathOf(request.url);
-    let status = 426;
-    let message = 'Upgrade Required: this endpoint speaks WebSocket';
-    let headers: Readonly<Record<string, string>> = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' };
-    if (this.options.path !== undefined && path !== this.options.path) {
-      status = 404;
-      message = `No WebSocket endpoint at ${path}`;
-      headers = {};
-    } else {
-      const result = validateUpgrade(request);
-      if (isRejection(result)) ({ status, message, headers = {} } = result);
-    }
-    response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
-    response.end(message);
+    const upgrade = validateUpgrade(request);
+    const rejection =
+      this.options.path !== undefined && path !== this.options.path
+        ? Rejections.notFound(path)
+        : isRejection(upgrade)
+          ? upgrade
+          : Rejections.notAnUpgrade();
+    response.writeHead(rejection.status, {
+      ...rejection.headers,
+      'Content-Type': 'text/plain; charset=utf-8',
+      Connection: 'close',
+    });
+    response.end(rejection.message);
   }
+
 
   private emitServerError(error: Error): void {
     // Server-level errors (a port in use) must not pass unnoticed: without a listener, throw.
@@ -287,7 +302,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
 
   private maybeFinishShutdown(): void {
     if (this.state !== State.Closing) return;
-    if (this.clients.size > 0 || this.pendingHandshakes > 0 || !this.httpServerClosed) return;
+    if (this.clients.size > 0 || this.pendingHandshakes.size > 0 || !this.httpServerClosed) return;
     this.state = State.Closed;
     this.emit('shutdown');
   }

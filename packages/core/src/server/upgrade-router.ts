@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { rejectResponse } from '../handshake/handshake';
+import { Rejections } from '../handshake/rejections';
 import { pathOf } from './path';
+import { abort } from './reject';
 
 /** What the router needs of a WebSocket server attached to an HTTP server. */
 export interface UpgradeTarget {
@@ -47,8 +48,7 @@ class UpgradeRouter {
       target.handleUpgrade(request, socket, head);
       return;
     }
-    socket.on('error', destroyOnError);
-    socket.end(rejectResponse({ status: 404, message: `No WebSocket endpoint at ${path}` }));
+    abort(socket, Rejections.notFound(path));
   }
 }
 
@@ -66,8 +66,4 @@ export function attachToHttpServer(httpServer: HttpServer, target: UpgradeTarget
 export function detachFromHttpServer(httpServer: HttpServer, target: UpgradeTarget): void {
   const router = routers.get(httpServer);
   if (router !== undefined && router.remove(target)) routers.delete(httpServer);
-}
-
-export function destroyOnError(this: Duplex): void {
-  this.destroy();
 }

@@ -1,15 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  type HandshakeRejection,
-  type ValidUpgrade,
-  isRejection,
-  rejectResponse,
-  validateUpgrade,
-} from '../handshake/handshake';
+import { type HandshakeRejection, type ValidUpgrade, isRejection, validateUpgrade } from '../handshake/handshake';
+import { Rejections } from '../handshake/rejections';
+import type { Connection } from './connection';
 import type { ResolvedOptions, VerifyResult } from './options';
 import { pathOf } from './path';
-import { destroyOnError } from './upgrade-router';
+import { abort, destroyOnError } from './reject';
+
+export type EstablishedCallback = (connection: Connection, request: IncomingMessage) => void;
 
 /** What the handshake flow needs of the server. */
 export interface UpgradeHost {
@@ -18,14 +16,13 @@ export interface UpgradeHost {
   readonly isAccepting: boolean;
   /** Open connections plus handshakes in progress. */
   readonly connectionCount: number;
-  pendingHandshakes: number;
   /** Writes the 101 and creates the connection. */
   establish(request: IncomingMessage, socket: Duplex, head: Buffer, upgrade: ValidUpgrade, callback?: EstablishedCallback): void;
-  /** A pending handshake ended (accepted or not). */
-  onHandshakeSettled(): void;
+  addPendingHandshake(handshake: PendingHandshake): void;
+  removePendingHandshake(handshake: PendingHandshake): void;
+  /** User code in the handshake (`verifyClient`) threw: answered with 500, and reported. */
+  onHandshakeError(error: unknown): void;
 }
-
-export type EstablishedCallback = (connection: import('./connection').Connection, request: IncomingMessage) => void;
 
 /**
  * The opening handshake over a socket: checks, connection limit, `verifyClient` (sync or async,
@@ -38,18 +35,15 @@ export function performUpgrade(
   head: Buffer,
   callback?: EstablishedCallback,
 ): void {
-  // Until the connection owns it, a socket error must only end this socket.
   socket.on('error', destroyOnError);
   const options = host.options;
-  if (!host.isAccepting) return abort(socket, { status: 503, message: 'The server is shutting down' });
+  if (!host.isAccepting) return abort(socket, Rejections.shuttingDown());
   if (options.path !== undefined && pathOf(request.url) !== options.path) {
-    return abort(socket, { status: 404, message: `No WebSocket endpoint at ${pathOf(request.url)}` });
+    return abort(socket, Rejections.notFound(pathOf(request.url)));
   }
   const upgrade = validateUpgrade(request);
   if (isRejection(upgrade)) return abort(socket, upgrade);
-  if (host.connectionCount >= options.maxConnections) {
-    return abort(socket, { status: 503, message: 'Too many connections', headers: { 'Retry-After': '1' } });
-  }
+  if (host.connectionCount >= options.maxConnections) return abort(socket, Rejections.tooManyConnections());
 
   const verify = options.verifyClient;
   if (verify === undefined) return host.establish(request, socket, head, upgrade, callback);
@@ -57,37 +51,71 @@ export function performUpgrade(
   let result: VerifyResult | Promise<VerifyResult>;
   try {
     result = verify(request);
-  } catch {
-    return abort(socket, { status: 500, message: 'Internal Server Error' });
+  } catch (error) {
+    abort(socket, Rejections.internalError());
+    host.onHandshakeError(error);
+    return;
   }
   if (!isPromiseLike(result)) return settle(host, request, socket, head, upgrade, result, callback);
+  new PendingHandshake(host, request, socket, head, upgrade, callback).waitFor(result);
+}
 
-  host.pendingHandshakes++;
-  let done = false;
-  const timer = setTimeout(() => {
-    done = true;
-    host.pendingHandshakes--;
-    abort(socket, { status: 408, message: 'Handshake timed out' });
-    host.onHandshakeSettled();
-  }, options.handshakeTimeout);
-  result.then(
-    (value) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      host.pendingHandshakes--;
-      settle(host, request, socket, head, upgrade, value, callback);
-      host.onHandshakeSettled();
-    },
-    () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      host.pendingHandshakes--;
-      abort(socket, { status: 500, message: 'Internal Server Error' });
-      host.onHandshakeSettled();
-    },
-  );
+/**
+ * A handshake waiting on an asynchronous `verifyClient`. It counts against `maxConnections`,
+ * is answered 408 after `handshakeTimeout`, and 503 if the server closes meanwhile.
+ */
+export class PendingHandshake {
+  private settled = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly host: UpgradeHost,
+    private readonly request: IncomingMessage,
+    private readonly socket: Duplex,
+    private readonly head: Buffer,
+    private readonly upgrade: ValidUpgrade,
+    private readonly callback: EstablishedCallback | undefined,
+  ) {
+    host.addPendingHandshake(this);
+    this.timer = setTimeout(() => this.cancel(Rejections.timedOut()), host.options.handshakeTimeout);
+  }
+
+  waitFor(result: Promise<VerifyResult>): void {
+    result.then(
+      (value) => this.resolve(value),
+      (error: unknown) => {
+        if (this.finish()) {
+          abort(this.socket, Rejections.internalError());
+          this.host.onHandshakeError(error);
+        }
+      },
+    );
+  }
+
+  /** Refuses the handshake now (timeout, or the server is closing). */
+  cancel(rejection: HandshakeRejection): void {
+    if (this.finish()) abort(this.socket, rejection);
+  }
+
+  private resolve(value: VerifyResult): void {
+    if (!this.finish()) return;
+    try {
+      settle(this.host, this.request, this.socket, this.head, this.upgrade, value, this.callback);
+    } catch (error) {
+      // A `connection` listener threw: surface it as an uncaught exception, as the
+      // synchronous path does, rather than as an unhandled rejection.
+      process.nextTick(rethrow, error);
+    }
+  }
+
+  /** Returns true the first time only. */
+  private finish(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.host.removePendingHandshake(this);
+    return true;
+  }
 }
 
 function settle(
@@ -100,25 +128,16 @@ function settle(
   callback: EstablishedCallback | undefined,
 ): void {
   if (socket.destroyed) return;
-  if (!host.isAccepting) return abort(socket, { status: 503, message: 'The server is shutting down' });
+  if (!host.isAccepting) return abort(socket, Rejections.shuttingDown());
   if (result === true) return host.establish(request, socket, head, upgrade, callback);
-  if (result === false || result === null || typeof result !== 'object') {
-    return abort(socket, { status: 401, message: 'Unauthorized' });
-  }
-  const status = Number.isInteger(result.status) && result.status >= 400 && result.status <= 599 ? result.status : 500;
-  abort(socket, { status, message: result.message ?? '', headers: result.headers });
-}
-
-/** Answers with a plain HTTP error and closes the socket. */
-export function abort(socket: Duplex, rejection: HandshakeRejection): void {
-  if (socket.destroyed) return;
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  socket.end(rejectResponse(rejection), () => socket.destroy());
+  if (result === false || result === null || typeof result !== 'object') return abort(socket, Rejections.unauthorized());
+  abort(socket, Rejections.refused(result.status, result.message, result.headers));
 }
 
 function isPromiseLike(value: unknown): value is Promise<VerifyResult> {
   return typeof (value as Promise<VerifyResult> | null)?.then === 'function';
+}
+
+function rethrow(error: unknown): never {
+  throw error;
 }

@@ -75,9 +75,15 @@ const rows: Row[] = [
   { name: '64-bit length with the MSB set', bytes: hex('82 ff 80 00 00 00 00 00 00 00'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
   { name: '64-bit length of all ones', bytes: hex('82 ff ff ff ff ff ff ff ff ff'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
 
+  // §5.2: "the minimal number of bytes MUST be used to encode the length".
+  { name: '16-bit length for 5 bytes', bytes: hex('82 fe 00 05'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
+  { name: '16-bit length for 125 bytes', bytes: hex('82 fe 00 7d'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
+  { name: '64-bit length for 126 bytes', bytes: hex('82 ff 00 00 00 00 00 00 00 7e'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
+  { name: '64-bit length for 65535 bytes', bytes: hex('82 ff 00 00 00 00 00 00 ff ff'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
+
   // §10.4: size limits, refused from the header alone.
   { name: '7-bit length over maxPayload', bytes: text('123456'), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig, options: { maxPayload: 5 } },
-  { name: '16-bit length over maxPayload', bytes: hex('82 fe 00 65'), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig, options: { maxPayload: 100 } },
+  { name: '16-bit length over maxPayload', bytes: hex('82 fe 00 7e'), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig, options: { maxPayload: 125 } },
   { name: '64-bit length of 2^62 over maxPayload', bytes: hex('82 ff 40 00 00 00 00 00 00 00'), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig, options: { maxPayload: 1 << 20 } },
   { name: '64-bit length of 2^53 with no limit', bytes: hex('82 ff 00 20 00 00 00 00 00 00'), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig },
   { name: 'fragments that add up past maxPayload', bytes: cat(text('123456', false), cont('789012')), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig, options: { maxPayload: 10 } },

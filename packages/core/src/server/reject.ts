@@ -1,0 +1,20 @@
+import type { Duplex } from 'node:stream';
+import { type HandshakeRejection, rejectResponse } from '../handshake/handshake';
+
+/** Answers a refused upgrade with a plain HTTP error, then closes the socket for good. */
+export function abort(socket: Duplex, rejection: HandshakeRejection): void {
+  if (socket.destroyed) return;
+  socket.on('error', destroyOnError);
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  // Sockets of an HTTP server allow half-open connections: destroy once the answer is out, or
+  // a client that never closes its side would hold the socket forever.
+  socket.end(rejectResponse(rejection), () => socket.destroy());
+}
+
+/** Until a connection owns a socket, a socket error must only end that socket. */
+export function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
