@@ -9,6 +9,7 @@ import type { OutputSink } from '../protocol/frame-writer';
 import { Protocol, type ProtocolHandler, type WriteCallback } from '../protocol/protocol';
 import type { ConnectionEvents } from './events';
 import { toBuffer } from './to-buffer';
+import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
 
 /** What a connection reports to the server that owns it (no closure per connection). */
 export interface ConnectionOwner {
@@ -43,7 +44,6 @@ export interface SendOptions {
 
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
-const kConnection = Symbol('ws.connection');
 const EMPTY = Buffer.alloc(0);
 const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 
@@ -59,7 +59,6 @@ const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 const PAUSED_FOR_EXTENSION = 1;
 const PAUSED_FOR_OUTPUT = 2;
 
-type TaggedSocket = Duplex & { [kConnection]?: Connection; setNoDelay?(noDelay?: boolean): unknown };
 
 /**
  * One WebSocket connection over a Node `Duplex` (a `net.Socket`, a `tls.TLSSocket`, …).
@@ -84,7 +83,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   latency: number | undefined = undefined;
 
   private state: number = Connection.OPEN;
-  private readonly socket: TaggedSocket;
+  private readonly socket: Duplex;
   private readonly owner: ConnectionOwner;
   private readonly wire: Protocol;
   private readonly chain: ExtensionChain | null;
@@ -105,7 +104,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.owner = setup.owner;
     this.chain = setup.extensionChain;
     this.closeTimeout = setup.closeTimeout;
-    const socket = setup.socket as TaggedSocket;
+    const socket = setup.socket;
     this.socket = socket;
     this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
     this.wire = new Protocol(this, this, {
@@ -115,13 +114,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
       extensions: setup.extensionChain,
     });
 
-    socket[kConnection] = this;
-    if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
-    socket.on('data', socketOnData);
-    socket.on('end', socketOnEnd);
-    socket.on('close', socketOnClose);
-    socket.on('error', socketOnError);
-    socket.on('drain', socketOnDrain);
+    bindSocket(socket, this);
   }
 
   /** Starts reading; `head` holds bytes that arrived with the upgrade request. */
@@ -298,7 +291,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
       this.wire.receive(chunk);
     } catch (error) {
       // A listener threw: the parser is sound, so parse what is left later, then let it fly.
-      setImmediate(resumeInput, this);
+      setImmediate(resumeParsing, this);
       throw error;
     }
     // An extension is still decoding and input piles up: stop reading until it catches up.
@@ -361,9 +354,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
       this.closeTimer = null;
     }
     const socket = this.socket;
-    socket.removeListener('data', socketOnData);
-    socket.removeListener('end', socketOnEnd);
-    socket.removeListener('drain', socketOnDrain);
+    unbindSocket(socket);
     this.owner.forgetConnection(this);
     this.chain?.dispose();
     const wasClean = this.wire.hasWrittenClose && this.wire.hasReceivedClose;
@@ -397,36 +388,6 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   private notOpenError(): Error {
     return new Error(`WebSocket is not open: readyState ${this.state} (${STATE_NAMES[this.state]})`);
   }
-}
-
-// Module-level listeners find their connection through a symbol: no closure per connection.
-function socketOnData(this: TaggedSocket, chunk: Buffer): void {
-  this[kConnection]!.receive(chunk);
-}
-
-function socketOnEnd(this: TaggedSocket): void {
-  this[kConnection]!.onSocketEnd();
-}
-
-function socketOnClose(this: TaggedSocket): void {
-  this[kConnection]!.finish();
-}
-
-function socketOnError(this: TaggedSocket): void {
-  // ECONNRESET and the like: the close event that follows reports 1006.
-  this.destroy();
-}
-
-function socketOnDrain(this: TaggedSocket): void {
-  this[kConnection]!.onDrain();
-}
-
-function destroySocket(socket: Duplex): void {
-  socket.destroy();
-}
-
-function resumeInput(connection: Connection): void {
-  connection.resumeInput();
 }
 
 function controlPayload(payload: string | Buffer | undefined): Buffer {

@@ -1,23 +1,23 @@
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import { ExtensionChain } from '../extension/chain';
-import { type ValidUpgrade, acceptResponse, isRejection, validateUpgrade } from '../handshake/handshake';
+import { type ValidUpgrade, acceptResponse } from '../handshake/handshake';
 import { negotiateExtensions } from '../handshake/negotiate';
+import { Rejections } from '../handshake/rejections';
 import { selectSubprotocol } from '../handshake/select-subprotocol';
 import { CloseCode, Opcode } from '../protocol/constants';
 import { FrameCollector, writeMessage } from '../protocol/frame-writer';
 import { Connection, type ConnectionOwner, type SendData, type SendOptions } from './connection';
 import type { ServerEvents } from './events';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options';
-import { pathOf } from './path';
 import type { PluginInstance } from './plugin';
-import { type EstablishedCallback, PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
-import { Rejections } from '../handshake/rejections';
-import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
 import { abort, destroyOnError } from './reject';
+import { listenStandalone, type StandaloneHost } from './standalone';
 import { toBuffer } from './to-buffer';
+import { type EstablishedCallback, PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
+import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
 
 export interface BroadcastOptions extends SendOptions {
   /** Only connections for which this returns true receive the message. */
@@ -37,7 +37,7 @@ const enum State {
  * hand (`noServer` + `handleUpgrade`). It tracks open connections, relays their events, and
  * drives plugins through the server's life.
  */
-export class Server extends EventEmitter<ServerEvents> implements ConnectionOwner, UpgradeHost {
+export class Server extends EventEmitter<ServerEvents> implements ConnectionOwner, UpgradeHost, StandaloneHost {
   /** The open connections. */
   readonly clients = new Set<Connection>();
   /** @internal */
@@ -57,7 +57,9 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     this.maxPayloadForCodecs = Number.isFinite(maxPayload) ? maxPayload : 0;
 
     if (this.options.port !== undefined) {
-      this.ownHttpServer = this.listenStandalone(onListening);
+      this.ownHttpServer = listenStandalone(this, { ...this.options, port: this.options.port });
+      this.httpServerClosed = false;
+      if (onListening !== undefined) this.ownHttpServer.once('listening', onListening);
     } else if (this.options.server !== undefined) {
       attachToHttpServer(this.options.server as HttpServer, this);
     }
@@ -259,43 +261,13 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
 
   // ---- standalone mode -------------------------------------------------------------------
 
-  private listenStandalone(onListening?: () => void): HttpServer {
-    const httpServer = createServer();
-    this.httpServerClosed = false;
-    const handshakeTimeout = this.options.handshakeTimeout;
-    // A client that never finishes its request is dropped (Node's HTTP server destroys a socket
-    // whose timeout fires when no one else handles it); the upgrade clears it.
-    httpServer.on('connection', (socket: Socket) => socket.setTimeout(handshakeTimeout));
-    httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => this.answerPlainRequest(request, response));
-    httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head));
-    httpServer.on('error', (error: Error) => this.emitServerError(error));
-    httpServer.on('listening', () => this.emit('listening'));
-    if (onListening !== undefined) httpServer.once('listening', onListening);
-    httpServer.listen(this.options.port, this.options.host);
-    return httpServer;
+  /** @internal */
+  onListening(): void {
+    this.emit('listening');
   }
 
-  /** A plain HTTP request to a standalone server gets the handshake's error answer. */
-  private answerPlainRequest(request: IncomingMessage, response: ServerResponse): void {
-    const path = pathOf(request.url);
-    const upgrade = validateUpgrade(request);
-    const rejection =
-      this.options.path !== undefined && path !== this.options.path
-        ? Rejections.notFound(path)
-        : isRejection(upgrade)
-          ? upgrade
-          : Rejections.notAnUpgrade();
-    response.writeHead(rejection.status, {
-      ...rejection.headers,
-      'Content-Type': 'text/plain; charset=utf-8',
-      Connection: 'close',
-    });
-    response.end(rejection.message);
-  }
-
-
-  private emitServerError(error: Error): void {
-    // Server-level errors (a port in use) must not pass unnoticed: without a listener, throw.
+  /** @internal Server-level errors (a port in use) must not pass unnoticed: without a listener, throw. */
+  onHttpError(error: Error): void {
     if (this.listenerCount('error') === 0) throw error;
     this.emit('error', error);
   }
