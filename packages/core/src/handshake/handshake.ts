@@ -99,15 +99,18 @@ export function validateUpgrade(request: UpgradeRequestHead): ValidUpgrade | Han
   return { key: key.trim(), protocols, extensionOffers };
 }
 
-/** The 101 answer (RFC 6455 §4.2.2 step 5). */
-export function acceptResponse(key: string, protocol: string, extensions: string): string {
-  let head =
-    'HTTP/1.1 101 Switching Protocols\r\n' +
-    'Upgrade: websocket\r\n' +
-    'Connection: Upgrade\r\n' +
-    `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n`;
-  if (protocol !== '') head += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
-  if (extensions !== '') head += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
+/** The header lines of the 101 answer (RFC 6455 §4.2.2 step 5). */
+export function acceptHeaders(key: string, protocol: string, extensions: string): string[] {
+  const headers = ['Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${acceptKey(key)}`];
+  if (protocol !== '') headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+  if (extensions !== '') headers.push(`Sec-WebSocket-Extensions: ${extensions}`);
+  return headers;
+}
+
+/** The 101 answer's bytes; lines that could split the response (CR, LF) are left out. */
+export function acceptResponse(headers: readonly string[]): string {
+  let head = 'HTTP/1.1 101 Switching Protocols\r\n';
+  for (const line of headers) if (!/[\r\n]/.test(line)) head += `${line}\r\n`;
   return head + '\r\n';
 }
 

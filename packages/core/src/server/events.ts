@@ -20,6 +20,11 @@ export interface ConnectionEvents {
 
 export interface ServerEvents {
   listening: () => void;
+  /**
+   * The 101 response is about to be written: `headers` holds its lines (`Name: value`), and a
+   * listener may push more (a `Set-Cookie`, say). Lines with CR or LF are dropped.
+   */
+  headers: (headers: string[], request: IncomingMessage) => void;
   connection: (connection: Connection, request: IncomingMessage) => void;
   message: (data: string | Buffer, connection: Connection, isBinary: boolean) => void;
   close: (connection: Connection, code: number, reason: string, wasClean: boolean) => void;

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import { ExtensionChain } from '../extension/chain';
-import { type ValidUpgrade, acceptResponse } from '../handshake/handshake';
+import { type ValidUpgrade, acceptHeaders, acceptResponse } from '../handshake/handshake';
 import { negotiateExtensions } from '../handshake/negotiate';
 import { Rejections } from '../handshake/rejections';
 import { selectSubprotocol } from '../handshake/select-subprotocol';
@@ -177,7 +177,9 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
         return;
       }
     }
-    socket.write(acceptResponse(upgrade.key, protocol, negotiation.header));
+    const headers = acceptHeaders(upgrade.key, protocol, negotiation.header);
+    this.emit('headers', headers, request);
+    socket.write(acceptResponse(headers));
     (socket as Partial<Socket>).setTimeout?.(0);
     socket.removeAllListeners('timeout');
     socket.removeListener('error', destroyOnError);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { acceptKey, isValidKey } from '../../src/handshake/accept-key';
-import { acceptResponse, rejectResponse, validateUpgrade, type HandshakeRejection } from '../../src/handshake/handshake';
+import { acceptHeaders, acceptResponse, rejectResponse, validateUpgrade, type HandshakeRejection } from '../../src/handshake/handshake';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
@@ -38,8 +38,20 @@ describe('RFC 6455 §1.3: Sec-WebSocket-Accept', () => {
 });
 
 describe('RFC 6455 §4.2.2: the 101 answer', () => {
+  it('leaves out added lines that could split the response', () => {
+    const headers = [...acceptHeaders(KEY, '', ''), 'Set-Cookie: a=1', 'X-Evil: 1\r\nInjected: yes'];
+    expect(acceptResponse(headers)).toBe(
+      'HTTP/1.1 101 Switching Protocols\r\n' +
+        'Upgrade: websocket\r\n' +
+        'Connection: Upgrade\r\n' +
+        `Sec-WebSocket-Accept: ${ACCEPT}\r\n` +
+        'Set-Cookie: a=1\r\n' +
+        '\r\n',
+    );
+  });
+
   it('is exactly the status line, three headers and an empty line', () => {
-    expect(acceptResponse(KEY, '', '')).toBe(
+    expect(acceptResponse(acceptHeaders(KEY, '', ''))).toBe(
       'HTTP/1.1 101 Switching Protocols\r\n' +
         'Upgrade: websocket\r\n' +
         'Connection: Upgrade\r\n' +
@@ -49,7 +61,7 @@ describe('RFC 6455 §4.2.2: the 101 answer', () => {
   });
 
   it('names the chosen subprotocol and the accepted extensions', () => {
-    expect(acceptResponse(KEY, 'chat', 'permessage-deflate; server_no_context_takeover')).toBe(
+    expect(acceptResponse(acceptHeaders(KEY, 'chat', 'permessage-deflate; server_no_context_takeover'))).toBe(
       'HTTP/1.1 101 Switching Protocols\r\n' +
         'Upgrade: websocket\r\n' +
         'Connection: Upgrade\r\n' +
