@@ -1,0 +1,139 @@
+/**
+ * Child processes for the hardening tests (integration/hardening.test.ts, lifecycle.test.ts).
+ *
+ * - `useServerProcesses()`: a @ws/core server in its own `node --expose-gc` process
+ *   (hardening-server-process.ts). Memory is measured there, after a full GC, so neither jest
+ *   nor the test's own client (which share the test's heap) blur the numbers.
+ * - `runHardeningFixture(name, args)`: runs a `hardening-fixture-*.ts` script and returns the JSON
+ *   it prints last, for behaviour jest cannot host (a listener's uncaught exception).
+ *
+ * Both load TypeScript through ts-register.js, as child-process.ts does. Every process started
+ * is killed in `afterEach`.
+ */
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import type { ServerOptions } from '@ws/core';
+import { DEFAULT_WAIT_MS, delay, withTimeout } from './events';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const TS_REGISTER = path.join(__dirname, 'ts-register.js');
+
+/** What the server process reports about itself and its first connection. */
+export interface ServerProcessStats {
+  heapUsed: number;
+  arrayBuffers: number;
+  rss: number;
+  /** The first connection's `bufferedAmount` now, and the largest seen at any ping or message. */
+  bufferedAmount: number;
+  maxBufferedAmount: number;
+  /** Bytes the first connection's socket has read, the HTTP request included. */
+  bytesRead: number;
+  clients: number;
+  messages: Array<{ length: number; sha1: string; isBinary: boolean }>;
+  closes: number[];
+}
+
+export class ServerProcess {
+  /** The port it listens on, once `start` resolved. */
+  port = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, (stats: ServerProcessStats) => void>();
+  private stderr = '';
+
+  constructor(private readonly child: ChildProcess) {
+    child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    child.on('message', (message: ServerProcessStats & { id?: number }) => {
+      const resolve = message.id === undefined ? undefined : this.pending.get(message.id);
+      if (resolve === undefined) return;
+      this.pending.delete(message.id!);
+      resolve(message);
+    });
+  }
+
+  /** Resolves once the server is listening (the first start transpiles the sources: allow time). */
+  async start(): Promise<this> {
+    const listening = new Promise<number>((resolve, reject) => {
+      this.child.on('message', (message: { type?: string; port?: number }) => {
+        if (message.type === 'listening') resolve(message.port!);
+      });
+      this.child.once('exit', (code) => reject(new Error(`server process exited (${code}):\n${this.stderr}`)));
+    });
+    this.port = await withTimeout(listening, 15_000, 'server process to listen');
+    return this;
+  }
+
+  /** Its state now; with `gc` (the default) after two full collections, for memory figures. */
+  stats(gc = true): Promise<ServerProcessStats> {
+    const id = this.nextId++;
+    const answer = new Promise<ServerProcessStats>((resolve) => this.pending.set(id, resolve));
+    this.child.send({ id, command: 'stats', gc });
+    return withTimeout(answer, DEFAULT_WAIT_MS, 'server process stats');
+  }
+
+  /** Polls (without GC) until `predicate` holds, and returns the stats that satisfied it. */
+  async until(
+    predicate: (stats: ServerProcessStats) => boolean,
+    what: string,
+    ms = DEFAULT_WAIT_MS,
+  ): Promise<ServerProcessStats> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const stats = await this.stats(false);
+      if (predicate(stats)) return stats;
+      if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
+      await delay(10);
+    }
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** A server process, listening; the caller kills it (see `useServerProcesses` for per-test ones). */
+export function startServerProcess(options: ServerOptions = {}, flags: { echo?: boolean } = {}): Promise<ServerProcess> {
+  const child = fork(
+    path.join(__dirname, 'hardening-server-process.ts'),
+    [JSON.stringify(options), JSON.stringify(flags)],
+    { cwd: ROOT, execArgv: ['--expose-gc', '-r', TS_REGISTER], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+  );
+  const server = new ServerProcess(child);
+  return server.start().catch((error: unknown) => {
+    server.kill();
+    throw error;
+  });
+}
+
+/** Starts server processes on demand; each is killed after the test. */
+export function useServerProcesses(): (options?: ServerOptions, flags?: { echo?: boolean }) => Promise<ServerProcess> {
+  const started: ServerProcess[] = [];
+  afterEach(() => {
+    for (const server of started.splice(0)) server.kill();
+  });
+  return async (options, flags) => {
+    const server = await startServerProcess(options, flags);
+    started.push(server);
+    return server;
+  };
+}
+
+/** Runs `hardening-fixture-<name>.ts` in a child `node` and returns the JSON it printed last. */
+export function runHardeningFixture(name: string, args: string[] = [], timeoutMs = 15_000): Promise<unknown> {
+  const file = path.join(__dirname, `hardening-fixture-${name}.ts`);
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['-r', TS_REGISTER, file, ...args],
+      { timeout: timeoutMs, cwd: ROOT },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`${name} failed: ${error.message}\n${stderr}`));
+        const lines = stdout.trim().split('\n');
+        try {
+          resolve(JSON.parse(lines[lines.length - 1]));
+        } catch {
+          reject(new Error(`${name} printed no JSON result:\n${stdout}\n${stderr}`));
+        }
+      },
+    );
+  });
+}
