@@ -14,7 +14,7 @@ import type { ServerEvents } from './events';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options';
 import type { PluginInstance } from './plugin';
 import { abort, destroyOnError } from './reject';
-import { listenStandalone, type StandaloneHost } from './standalone';
+import { StandaloneHttpServer, type StandaloneHost } from './standalone';
 import { toBuffer } from './to-buffer';
 import { type EstablishedCallback, PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
 import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
@@ -44,7 +44,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   readonly options: ResolvedOptions;
 
   private state = State.Running;
-  private readonly ownHttpServer: HttpServer | null = null;
+  private readonly standalone: StandaloneHttpServer | null = null;
   private httpServerClosed = true;
   private readonly plugins: PluginInstance[] = [];
   private readonly pendingHandshakes = new Set<PendingHandshake>();
@@ -57,9 +57,9 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     this.maxPayloadForCodecs = Number.isFinite(maxPayload) ? maxPayload : 0;
 
     if (this.options.port !== undefined) {
-      this.ownHttpServer = listenStandalone(this, { ...this.options, port: this.options.port });
+      this.standalone = new StandaloneHttpServer(this, { ...this.options, port: this.options.port });
       this.httpServerClosed = false;
-      if (onListening !== undefined) this.ownHttpServer.once('listening', onListening);
+      if (onListening !== undefined) this.standalone.httpServer.once('listening', onListening);
     } else if (this.options.server !== undefined) {
       attachToHttpServer(this.options.server as HttpServer, this);
     }
@@ -73,7 +73,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
 
   /** Standalone mode: the bound address. */
   address(): AddressInfo | string | null {
-    return this.ownHttpServer?.address() ?? this.options.server?.address() ?? null;
+    return this.standalone?.httpServer.address() ?? this.options.server?.address() ?? null;
   }
 
   /**
@@ -125,12 +125,11 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     if (this.state !== State.Running) return;
     this.state = State.Closing;
     for (const plugin of this.plugins) plugin.close?.();
-    if (this.ownHttpServer !== null) {
-      this.ownHttpServer.close(() => {
+    if (this.standalone !== null) {
+      this.standalone.close(() => {
         this.httpServerClosed = true;
         this.maybeFinishShutdown();
       });
-      this.ownHttpServer.closeIdleConnections();
     } else if (this.options.server !== undefined) {
       detachFromHttpServer(this.options.server as HttpServer, this);
     }

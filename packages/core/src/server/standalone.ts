@@ -22,21 +22,40 @@ export interface StandaloneOptions {
 /**
  * Standalone mode: an HTTP server of our own that only upgrades. A client that never finishes
  * its request is dropped when its socket timeout fires (Node's HTTP server destroys a socket
- * whose timeout nobody handles); the upgrade clears that timeout.
+ * whose timeout nobody handles); the upgrade clears that timeout. Sockets still in their HTTP
+ * phase are tracked so that closing does not wait for them.
  */
-export function listenStandalone(host: StandaloneHost, options: StandaloneOptions): HttpServer {
-  const httpServer = createServer();
-  httpServer.on('connection', (socket: Socket) => socket.setTimeout(options.handshakeTimeout));
-  httpServer.on('request', (request: IncomingMessage, response: ServerResponse) =>
-    answerPlainRequest(options.path, request, response),
-  );
-  httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
-    host.handleUpgrade(request, socket, head),
-  );
-  httpServer.on('error', (error: Error) => host.onHttpError(error));
-  httpServer.on('listening', () => host.onListening());
-  httpServer.listen(options.port, options.host);
-  return httpServer;
+export class StandaloneHttpServer {
+  readonly httpServer: HttpServer;
+  private readonly unfinished = new Set<Socket>();
+
+  constructor(host: StandaloneHost, options: StandaloneOptions) {
+    const httpServer = createServer();
+    this.httpServer = httpServer;
+    httpServer.on('connection', (socket: Socket) => {
+      socket.setTimeout(options.handshakeTimeout);
+      this.unfinished.add(socket);
+      socket.once('close', () => this.unfinished.delete(socket));
+    });
+    httpServer.on('request', (request: IncomingMessage, response: ServerResponse) =>
+      answerPlainRequest(options.path, request, response),
+    );
+    httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.unfinished.delete(socket as Socket);
+      host.handleUpgrade(request, socket, head);
+    });
+    httpServer.on('error', (error: Error) => host.onHttpError(error));
+    httpServer.on('listening', () => host.onListening());
+    httpServer.listen(options.port, options.host);
+  }
+
+  /** Stops listening; `callback` once every socket, upgraded ones included, is closed. */
+  close(callback: () => void): void {
+    this.httpServer.close(() => callback());
+    // Clients still sending (or idle after) an HTTP request get no answer now.
+    for (const socket of this.unfinished) socket.destroy();
+    this.unfinished.clear();
+  }
 }
 
 /** A plain HTTP request gets the handshake's error answer: 404 off `path`, else 400 and why. */
