@@ -311,10 +311,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     if (!this.drainOwed) return;
     // The socket drained before the last encoded messages reached it: drain once they are out.
     if (this.socket.writableLength === 0) this.emitDrain();
-    else if (!this.socket.writableNeedDrain) this.socket.write(EMPTY, this.emitDrainBound);
+    else if (!this.socket.writableNeedDrain) this.socket.write(EMPTY, () => this.emitDrain()); // rare: no field for it
   }
-
-  private readonly emitDrainBound = (): void => this.emitDrain();
 
   private emitDrain(): void {
     if (this.state === Connection.CLOSED || this.bufferedAmount !== 0) return;
