@@ -14,22 +14,9 @@
  */
 require('./ts-hook');
 const path = require('node:path');
-const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { heartbeat } = require('@ws/heartbeat');
+const m = require('./measure');
 const EventEmitter = require(require.resolve('eventemitter3', { paths: [path.resolve(__dirname, '../../core')] }));
-
-function parseArgs(argv) {
-  // 0 connections: the floor (the event-loop-delay monitor and the process itself).
-  const args = { connections: [0, 10000, 50000, 100000], interval: 1000, intervals: 10 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [name, value] = [argv[i], argv[i + 1]];
-    if (name === '--connections') args.connections = value.split(',').map(Number);
-    else if (name === '--interval') args.interval = Number(value);
-    else if (name === '--intervals') args.intervals = Number(value);
-    else throw new Error(`unknown argument ${name}`);
-  }
-  return args;
-}
 
 const EMPTY = Buffer.alloc(0);
 
@@ -80,66 +67,54 @@ class StandInConnection extends EventEmitter {
   }
 }
 
-function settledMemory() {
-  for (let i = 0; i < 3; i++) global.gc();
-  return process.memoryUsage();
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 async function measure(n, { interval, intervals }) {
   const server = new EventEmitter();
   const peers = new Peers(server);
   const connections = Array.from({ length: n }, () => new StandInConnection(peers));
-  const before = settledMemory();
+  const before = m.settledMemory();
   const instance = heartbeat({ interval }).attach(server);
   for (const connection of connections) instance.onConnection(connection);
-  const after = settledMemory();
+  const after = m.settledMemory();
 
-  await sleep(2 * interval); // first pings out and answered, code warmed up
-  peers.pings = 0;
-  const resolution = 5;
-  const delay = monitorEventLoopDelay({ resolution });
-  delay.enable();
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await sleep(intervals * interval);
-  const used = process.cpuUsage(cpu);
-  const elapsed = performance.now() - started;
-  delay.disable();
+  await m.sleep(2 * interval); // first pings out and answered, code warmed up
+  const measured = await m.measureIntervals({ interval, intervals }, () => (peers.pings = 0));
   instance.close();
 
-  const perInterval = ((used.user + used.system) / 1000) * (interval / elapsed);
   return {
     connections: n,
-    cpuMsPerInterval: perInterval,
-    loopDelayMaxMs: Math.max(0, delay.max / 1e6 - resolution),
+    cpuMsPerInterval: measured.cpuMsPerInterval,
+    loopDelayMaxMs: measured.loopDelayMaxMs,
     heapPerConnection: n === 0 ? 0 : (after.heapUsed - before.heapUsed) / n,
-    pingsPerInterval: (peers.pings * interval) / elapsed,
+    pingsPerInterval: measured.perInterval(peers.pings),
   };
 }
 
-async function main() {
+/** Rows carry `net`: the CPU above the 0-connection floor. */
+const COLUMNS = [
+  m.COLUMN.connections,
+  m.COLUMN.cpu,
+  { title: 'above the 0-connection floor (ms)', cell: (r) => r.net.toFixed(1) },
+  { title: 'per connection per interval (µs)', cell: (r) => (r.connections === 0 ? '-' : ((r.net * 1000) / r.connections).toFixed(2)) },
+  { title: 'event loop delay max (ms)', cell: (r) => r.loopDelayMaxMs.toFixed(1) },
+  m.COLUMN.heap,
+  m.COLUMN.pings,
+];
+
+async function runParent() {
   if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc');
-  const args = parseArgs(process.argv.slice(2));
-  console.log(`node ${process.version}, interval ${args.interval} ms, measured over ${args.intervals} intervals`);
+  // 0 connections: the floor (the event-loop-delay monitor and the process itself).
+  const args = m.parseArgs(process.argv.slice(2), { connections: [0, 10000, 50000, 100000], interval: 1000, intervals: 10 });
+  console.log(m.describeRun(args));
   // A first, unreported round: the sources are transpiled and the code is optimized before any
   // figure is taken.
   await measure(10000, { interval: args.interval, intervals: 2 });
-  console.log('| connections | CPU per interval (ms) | above the 0-connection floor (ms) | per connection per interval (µs) | event loop delay max (ms) | heap per connection (bytes) | pings per interval |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  m.printHeader(COLUMNS);
   let floor = 0;
   for (const n of args.connections) {
     const r = await measure(n, args);
     if (n === 0) floor = r.cpuMsPerInterval;
-    const net = Math.max(0, r.cpuMsPerInterval - floor);
-    console.log(
-      `| ${n} | ${r.cpuMsPerInterval.toFixed(1)} | ${net.toFixed(1)} | ${n === 0 ? '-' : ((net * 1000) / n).toFixed(2)} | ${r.loopDelayMaxMs.toFixed(1)} | ${Math.round(r.heapPerConnection)} | ${r.pingsPerInterval.toFixed(0)} |`,
-    );
+    m.printRow(COLUMNS, { ...r, net: Math.max(0, r.cpuMsPerInterval - floor) });
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+m.main(runParent);

@@ -18,6 +18,22 @@ function setup(options: HeartbeatOptions, connections = 1) {
 }
 
 const INTERVAL = 100; // 10 slots of 10 ms by default
+const TICK = 10; // one slot, so a tick of the wheel
+
+function totalPings(peers: FakeConnection[]): number {
+  return peers.reduce((n, p) => n + p.pings.length, 0);
+}
+
+/** Advances the clock through one interval's 10 ticks; the pings sent on each. */
+function pingsPerTick(peers: FakeConnection[]): number[] {
+  const perTick: number[] = [];
+  for (let t = 0; t < INTERVAL / TICK; t++) {
+    const before = totalPings(peers);
+    jest.advanceTimersByTime(TICK);
+    perTick.push(totalPings(peers) - before);
+  }
+  return perTick;
+}
 
 describe('heartbeat scheduling', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -28,13 +44,7 @@ describe('heartbeat scheduling', () => {
 
   it('spreads the first pings of a burst of connections evenly over the interval', () => {
     const { instance, peers } = setup({ interval: INTERVAL }, 100);
-    const perTick: number[] = [];
-    for (let t = 0; t < 10; t++) {
-      const before = peers.reduce((n, p) => n + p.pings.length, 0);
-      jest.advanceTimersByTime(10);
-      perTick.push(peers.reduce((n, p) => n + p.pings.length, 0) - before);
-    }
-    expect(perTick).toEqual(Array(10).fill(10));
+    expect(pingsPerTick(peers)).toEqual(Array(10).fill(10));
     expect(jest.getTimerCount()).toBe(1); // one timer for 100 connections
     instance.close();
   });
@@ -222,13 +232,7 @@ describe('heartbeat scheduling', () => {
       jest.advanceTimersByTime(35);
       for (const peer of peers) peer.talk(); // say, everyone answers a broadcast
       jest.advanceTimersByTime(INTERVAL);
-      const perTick: number[] = [];
-      for (let t = 0; t < 10; t++) {
-        const before = peers.reduce((n, p) => n + p.pings.length, 0);
-        jest.advanceTimersByTime(10);
-        perTick.push(peers.reduce((n, p) => n + p.pings.length, 0) - before);
-      }
-      expect(perTick).toEqual(Array(10).fill(10));
+      expect(pingsPerTick(peers)).toEqual(Array(10).fill(10));
       instance.close();
     });
   });
@@ -305,7 +309,7 @@ describe('heartbeat scheduling', () => {
       const { server, instance, peers } = setup({ interval: INTERVAL }, 10);
       server.on('heartbeat', () => instance.close());
       jest.advanceTimersByTime(5 * INTERVAL);
-      expect(peers.reduce((n, p) => n + p.pings.length, 0)).toBe(1);
+      expect(totalPings(peers)).toBe(1);
       expect(jest.getTimerCount()).toBe(0);
     });
   });

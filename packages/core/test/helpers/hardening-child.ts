@@ -1,5 +1,6 @@
 /**
- * Child processes for the hardening tests (integration/hardening.test.ts, lifecycle.test.ts).
+ * Child processes for the hardening tests (integration/hardening.test.ts, lifecycle.test.ts),
+ * started through child-process.ts (TypeScript via ts-register.js, node flags via `execArgv`).
  *
  * - `useServerProcesses()`: a @ws/core server in its own `node --expose-gc` process
  *   (hardening-server-process.ts). Memory is measured there, after a full GC, so neither jest
@@ -7,16 +8,13 @@
  * - `runHardeningFixture(name, args)`: runs a `hardening-fixture-*.ts` script and returns the JSON
  *   it prints last, for behaviour jest cannot host (a listener's uncaught exception).
  *
- * Both load TypeScript through ts-register.js, as child-process.ts does. Every process started
- * is killed in `afterEach`.
+ * Every server process started by `useServerProcesses` is killed in `afterEach`.
  */
-import { execFile, fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { ServerOptions } from '@ws/core';
+import { forkScript, runScript } from './child-process';
 import { DEFAULT_WAIT_MS, delay, withTimeout } from './events';
-
-const ROOT = path.resolve(__dirname, '../../../..');
-const TS_REGISTER = path.join(__dirname, 'ts-register.js');
 
 /** What the server process reports about itself and its first connection. */
 export interface ServerProcessStats {
@@ -92,11 +90,10 @@ export class ServerProcess {
 
 /** A server process, listening; the caller kills it (see `useServerProcesses` for per-test ones). */
 export function startServerProcess(options: ServerOptions = {}, flags: { echo?: boolean } = {}): Promise<ServerProcess> {
-  const child = fork(
-    path.join(__dirname, 'hardening-server-process.ts'),
-    [JSON.stringify(options), JSON.stringify(flags)],
-    { cwd: ROOT, execArgv: ['--expose-gc', '-r', TS_REGISTER], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
-  );
+  const child = forkScript(path.join(__dirname, 'hardening-server-process.ts'), {
+    args: [JSON.stringify(options), JSON.stringify(flags)],
+    execArgv: ['--expose-gc'],
+  });
   const server = new ServerProcess(child);
   return server.start().catch((error: unknown) => {
     server.kill();
@@ -118,22 +115,6 @@ export function useServerProcesses(): (options?: ServerOptions, flags?: { echo?:
 }
 
 /** Runs `hardening-fixture-<name>.ts` in a child `node` and returns the JSON it printed last. */
-export function runHardeningFixture(name: string, args: string[] = [], timeoutMs = 15_000): Promise<unknown> {
-  const file = path.join(__dirname, `hardening-fixture-${name}.ts`);
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['-r', TS_REGISTER, file, ...args],
-      { timeout: timeoutMs, cwd: ROOT },
-      (error, stdout, stderr) => {
-        if (error) return reject(new Error(`${name} failed: ${error.message}\n${stderr}`));
-        const lines = stdout.trim().split('\n');
-        try {
-          resolve(JSON.parse(lines[lines.length - 1]));
-        } catch {
-          reject(new Error(`${name} printed no JSON result:\n${stdout}\n${stderr}`));
-        }
-      },
-    );
-  });
+export function runHardeningFixture(name: string, args: string[] = [], timeoutMs?: number): Promise<unknown> {
+  return runScript(path.join(__dirname, `hardening-fixture-${name}.ts`), { args, timeoutMs });
 }
