@@ -54,10 +54,25 @@ export const MAX_WINDOW_BITS = 15;
 const DEFLATE_KEYS: readonly string[] = ['level', 'memLevel', 'strategy', 'chunkSize'];
 const INFLATE_KEYS: readonly string[] = ['chunkSize'];
 
+const KNOWN_KEYS: ReadonlySet<string> = new Set([
+  'serverNoContextTakeover',
+  'clientNoContextTakeover',
+  'serverMaxWindowBits',
+  'clientMaxWindowBits',
+  'threshold',
+  'concurrency',
+  'zlibDeflateOptions',
+  'zlibInflateOptions',
+]);
+
 /** Checks options once, when the extension is built: misuse throws TypeError or RangeError. */
 export function resolveOptions(options: DeflateOptions = {}): DeflateConfig {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('deflate options must be an object');
+  }
+  for (const key of Object.keys(options)) {
+    // A misspelt option (`treshold`) would otherwise silently run with the default.
+    if (!KNOWN_KEYS.has(key)) throw new TypeError(`deflate: unknown option "${key}"`);
   }
   return {
     serverNoContextTakeover: flag(options.serverNoContextTakeover, 'serverNoContextTakeover'),

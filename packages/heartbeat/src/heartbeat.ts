@@ -26,7 +26,7 @@ declare module '@ws/core' {
 /**
  * Where a connection is in its cycle. Each phase has one deadline in the wheel:
  *
- *   Idle ──(next ping due)──> ping ──> Awaiting ──(pong or, with countActivity, any frame)──> Idle
+ *   Idle ──(next ping due)──> ping ──> Awaiting ──(pong or, with countActivity, a message or ping)──> Idle
  *                                         │ timeout
  *                                         v
  *                      close(closeCode) Closing ──(still not closed after timeout)──> terminate()
@@ -162,6 +162,12 @@ export class Heartbeat implements PluginInstance {
     }
 
     if (beat.phase === Phase.Awaiting) {
+      if (!connection.isOpen) {
+        // The application (or the peer) started closing meanwhile: that close, bounded by core's
+        // closeTimeout, is not ours to judge or cut short.
+        this.beats.delete(connection);
+        return;
+      }
       const waited = now - beat.base;
       if (waited < timeoutTicks) {
         // The interval is up but not the timeout (timeout > interval): no second ping while the
@@ -203,16 +209,18 @@ export class Heartbeat implements PluginInstance {
     beat.phase = Phase.Closing;
     this.wheel.schedule(beat, this.options.timeoutTicks);
     // RFC 6455 §7.1.2: start the closing handshake; the peer may be alive but slow, and a close
-    // frame with a code tells it why. Not open means someone else already started closing.
-    if (connection.isOpen) connection.close(this.options.closeCode, this.options.closeReason);
+    // frame with a code tells it why.
+    connection.close(this.options.closeCode, this.options.closeReason);
     connection.emit('heartbeatTimeout');
     this.server.emit('heartbeatTimeout', connection);
   }
 
-  private onPong(connection: Connection): void {
+  private onPong(connection: Connection, payload: Buffer): void {
     const beat = this.beats.get(connection);
     if (beat === undefined) return;
-    if (beat.phase !== Phase.Awaiting) {
+    // With a payload of our own, only a pong that echoes it answers our ping (RFC 6455 §5.5.3).
+    const ours = this.options.payload;
+    if (beat.phase !== Phase.Awaiting || (ours.length > 0 && !payload.equals(ours))) {
       // RFC 6455 §5.5.3: an unsolicited pong is a unidirectional heartbeat, a sign of life.
       beat.seen = this.wheel.now;
       return;

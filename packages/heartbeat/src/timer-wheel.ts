@@ -141,11 +141,16 @@ export class TimerWheel<T extends WheelEntry> {
       }
     } finally {
       // A throwing callback (user code in an event listener) is not swallowed, but the entries it
-      // left unvisited must not be lost: they are due again on the next tick.
+      // left unvisited must not be lost: those already due come back on the next tick, the others
+      // keep their deadline (they may be whole turns of the wheel away).
       while ((entry = this.heads[this.pending]) !== null) {
         this.unlink(entry);
-        entry.wheelDue = now + 1;
-        this.link(entry, (now + 1) % this.slots);
+        if (entry.wheelDue > now) {
+          this.link(entry, entry.wheelDue % this.slots);
+        } else {
+          entry.wheelDue = now + 1;
+          this.link(entry, (now + 1) % this.slots);
+        }
       }
       if (this.entries === 0) this.stop();
     }

@@ -49,6 +49,30 @@ describe('heartbeat scheduling', () => {
     instance.close();
   });
 
+  it('leaves a connection the application closes while a ping is out to core: no timeout, no terminate', () => {
+    const { server, instance, peers } = setup({ interval: INTERVAL });
+    const [peer] = peers;
+    const timeouts: unknown[] = [];
+    server.on('heartbeatTimeout', (connection: unknown) => timeouts.push(connection));
+    peer.on('heartbeat', () => peer.close(1000, 'bye'));
+    jest.advanceTimersByTime(5 * INTERVAL);
+    expect(peer.pings).toHaveLength(1);
+    expect(peer.closes).toEqual([[1000, 'bye']]);
+    expect(timeouts).toEqual([]);
+    expect(peer.terminated).toBe(false);
+    expect(instance.size).toBe(0);
+    instance.close();
+  });
+
+  it('with a payload, only a pong that echoes it answers the ping', () => {
+    const { server, instance, peers } = setup({ interval: INTERVAL, payload: 'hb' });
+    const [peer] = peers;
+    peer.on('heartbeat', () => server.emit('pong', peer, Buffer.from('other')));
+    jest.advanceTimersByTime(3 * INTERVAL);
+    expect(peer.closes).toEqual([[1011, 'heartbeat timeout']]);
+    instance.close();
+  });
+
   it('pings an answering connection once per interval, with the configured payload', () => {
     const { instance, peers } = setup({ interval: INTERVAL, payload: 'hb' });
     const [peer] = peers;

@@ -161,6 +161,23 @@ describe('TimerWheel', () => {
     wheel.close();
   });
 
+  it('entries a throwing callback left unvisited keep a deadline turns of the wheel away', () => {
+    const fired: Array<[string, number]> = [];
+    const wheel: TimerWheel<Item> = new TimerWheel<Item>(10, 4, (item) => {
+      fired.push([item.name, wheel.now]);
+      if (item.name === 'A') throw new Error('listener failed');
+    });
+    wheel.schedule(new Item('B'), 9); // slot 1, two turns away
+    wheel.schedule(new Item('A'), 1); // slot 1 too, linked ahead of B
+    expect(() => wheel.tick()).toThrow('listener failed');
+    for (let t = 2; t <= 9; t++) wheel.tick();
+    expect(fired).toEqual([
+      ['A', 1],
+      ['B', 9],
+    ]);
+    wheel.close();
+  });
+
   describe('close()', () => {
     it('leaves no timer and unschedules every entry', () => {
       const { wheel, fired, advance } = recordingWheel(4);

@@ -62,11 +62,12 @@ export class FakeConnection extends FakeEmitter {
     this.isOpen = false;
   }
 
-  /** The peer answers the last ping, `ms` after it was sent. */
+  /** The peer answers the last ping, `ms` after it was sent, echoing its payload (RFC 6455 §5.5.3). */
   answer(ms = 1): void {
     this.latency = ms;
-    this.emit('pong', Buffer.alloc(0));
-    this.server.emit('pong', this, Buffer.alloc(0));
+    const payload = this.pings[this.pings.length - 1] ?? Buffer.alloc(0);
+    this.emit('pong', payload);
+    this.server.emit('pong', this, payload);
   }
 
   /** The peer sends a message. */
