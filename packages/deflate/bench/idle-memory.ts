@@ -1,7 +1,7 @@
 /**
  * Memory held per idle connection by the server, with and without permessage-deflate.
  *
- *   node --expose-gc -r ./packages/deflate/bench/register.js packages/deflate/bench/idle-memory.ts [count]
+ *   node --expose-gc -r ./packages/bench/ts-register.js packages/deflate/bench/idle-memory.ts [count]
  *   (from the repository root; or `pnpm --filter @ws/deflate bench:memory`)
  *
  * Each scenario runs in a fresh server process (RSS never shrinks back, so scenarios must not

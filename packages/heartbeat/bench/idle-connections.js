@@ -77,7 +77,7 @@ async function runOne(n, variant, args) {
 // ---- server process ----------------------------------------------------------------------
 
 async function runServer(n, variant, interval, intervals) {
-  require('./ts-hook');
+  require('../../bench/ts-register');
   const { Server } = require('@ws/core');
 
   const keepAlive = new m.KeepAlive(variant, interval);

@@ -170,7 +170,7 @@ function handshake(httpServer, pairs) {
 // ---- the measured process ----------------------------------------------------------------
 
 async function run(n, variant, interval, intervals) {
-  require('./ts-hook');
+  require('../../bench/ts-register');
   const http = require('node:http');
   const { Server } = require('@ws/core');
 

@@ -78,7 +78,7 @@ async function measureIntervals({ interval, intervals }, reset) {
  */
 class KeepAlive {
   constructor(variant, interval) {
-    require('./ts-hook');
+    require('../../bench/ts-register');
     const { heartbeat } = require('@ws/heartbeat');
     const [kind, slots] = variant.split('@');
     this.kind = kind;

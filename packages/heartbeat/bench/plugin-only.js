@@ -12,7 +12,7 @@
  * Put 0 first: that row is the floor (the process and the event-loop-delay monitor alone), which
  * the next column subtracts.
  */
-require('./ts-hook');
+require('../../bench/ts-register');
 const path = require('node:path');
 const { heartbeat } = require('@ws/heartbeat');
 const m = require('./measure');

@@ -1,5 +1,5 @@
 /**
- * Runs TypeScript in a separate `node` process (through ts-register.js, from the repository root),
+ * Runs TypeScript in a separate `node` process (through packages/bench/ts-register.js, from the repository root),
  * for what jest cannot host:
  *
  * - `runScript(file, options)`, `runFixture(name, options)`: runs to the end and returns the JSON
@@ -14,7 +14,7 @@ import { execFile, fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../../..');
-const TS_REGISTER = path.join(__dirname, 'ts-register.js');
+const TS_REGISTER = path.join(__dirname, '..', '..', '..', 'bench', 'ts-register.js');
 
 export interface ChildOptions {
   /** Arguments after the script (its `process.argv[2]` on). */

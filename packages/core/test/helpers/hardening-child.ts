@@ -1,6 +1,6 @@
 /**
  * Child processes for the hardening tests (integration/hardening.test.ts, lifecycle.test.ts),
- * started through child-process.ts (TypeScript via ts-register.js, node flags via `execArgv`).
+ * started through child-process.ts (TypeScript via packages/bench/ts-register.js, node flags via `execArgv`).
  *
  * - `useServerProcesses()`: a @ws/core server in its own `node --expose-gc` process
  *   (hardening-server-process.ts). Memory is measured there, after a full GC, so neither jest
