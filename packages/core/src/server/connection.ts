@@ -287,12 +287,18 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /** @internal */
   receive(chunk: Buffer): void {
+    // Everything written while this chunk is parsed (pongs, replies a listener sends at once)
+    // leaves in one writev: a chunk of pipelined messages costs one syscall, not one each.
+    const socket = this.socket;
+    socket.cork();
     try {
       this.wire.receive(chunk);
     } catch (error) {
       // A listener threw: the parser is sound, so parse what is left later, then let it fly.
       setImmediate(resumeParsing, this);
       throw error;
+    } finally {
+      socket.uncork();
     }
     // An extension is still decoding and input piles up: stop reading until it catches up.
     if (this.wire.isInputPaused && this.wire.bufferedInput > INPUT_HIGH_WATER) {
