@@ -7,6 +7,8 @@ const { runLoad, openIdle } = require('./load-client');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const SCENARIOS = [
+  // One message in flight per connection: request/response, nothing to batch.
+  { name: 'text 32 B, 50 conns, 1 in flight', connections: 50, messages: 1000, size: 32, binary: false, window: 1 },
   { name: 'text 32 B, 50 conns', connections: 50, messages: 4000, size: 32, binary: false, window: 32 },
   { name: 'text 1 KiB, 50 conns', connections: 50, messages: 2000, size: 1024, binary: false, window: 32 },
   { name: 'binary 16 KiB, 20 conns', connections: 20, messages: 1000, size: 16 * 1024, binary: true, window: 16 },
