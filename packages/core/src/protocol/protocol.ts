@@ -280,10 +280,11 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     this.handler.onFail(error);
   }
 
-  /** The connection is gone: callbacks of messages never sent learn it. */
+  /** The connection is gone: callbacks of messages never sent learn it, codecs are released. */
   dispose(): void {
     this.parser.stop();
     this.encodeQueue?.abort(new Error('WebSocket connection closed before the message was sent'));
+    this.chain?.dispose();
   }
 
   private queueClose(body: Buffer): void {

@@ -59,7 +59,6 @@ const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 const PAUSED_FOR_EXTENSION = 1;
 const PAUSED_FOR_OUTPUT = 2;
 
-
 /**
  * One WebSocket connection over a Node `Duplex` (a `net.Socket`, a `tls.TLSSocket`, …).
  * It feeds socket bytes to the sans-I/O `Protocol`, writes what the protocol frames, and owns
@@ -86,7 +85,6 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   private readonly socket: Duplex;
   private readonly owner: ConnectionOwner;
   private readonly wire: Protocol;
-  private readonly chain: ExtensionChain | null;
   private readonly closeTimeout: number;
   private closeTimer: NodeJS.Timeout | null = null;
   private pingSentAt = -1;
@@ -102,7 +100,6 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.protocol = setup.protocol;
     this.extensions = setup.extensions;
     this.owner = setup.owner;
-    this.chain = setup.extensionChain;
     this.closeTimeout = setup.closeTimeout;
     const socket = setup.socket;
     this.socket = socket;
@@ -152,10 +149,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
       callback = options;
       options = undefined;
     }
-    if (this.state !== Connection.OPEN) {
-      if (callback !== undefined) process.nextTick(callback, this.notOpenError());
-      return;
-    }
+    if (this.refuseUnlessOpen(callback)) return;
     const compress = options?.compress !== false;
     if (typeof data === 'string') {
       if (options?.binary === true) this.wire.send(Buffer.from(data, 'utf8'), true, compress, callback);
@@ -177,25 +171,20 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /** Sends a ping (at most 125 bytes of payload); its pong updates `latency`. */
   ping(payload?: string | Buffer, callback?: WriteCallback): void {
-    if (this.state !== Connection.OPEN) {
-      if (callback !== undefined) process.nextTick(callback, this.notOpenError());
-      return;
-    }
+    if (this.refuseUnlessOpen(callback)) return;
     this.wire.ping(controlPayload(payload), callback);
     this.pingSentAt = performance.now();
   }
 
   pong(payload?: string | Buffer, callback?: WriteCallback): void {
-    if (this.state !== Connection.OPEN) {
-      if (callback !== undefined) process.nextTick(callback, this.notOpenError());
-      return;
-    }
+    if (this.refuseUnlessOpen(callback)) return;
     this.wire.pong(controlPayload(payload), callback);
   }
 
   /**
    * Starts the closing handshake: code 1000-1003, 1007-1014 or 3000-4999 (default 1000) and a
-   * reason of at most 123 bytes of UTF-8; anything else throws a RangeError. The close frame
+   * reason of at most 123 bytes of UTF-8; anything else throws (RangeError, or TypeError for a
+   * reason that is not a string). The close frame
    * goes after every message already sent.
    */
   close(code: number = CloseCode.Normal, reason = ''): void {
@@ -360,10 +349,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     const socket = this.socket;
     unbindSocket(socket);
     this.owner.forgetConnection(this);
-    this.chain?.dispose();
     const wasClean = this.wire.hasWrittenClose && this.wire.hasReceivedClose;
     try {
-      this.wire.dispose(); // unsent messages' callbacks get their error
+      this.wire.dispose(); // unsent messages' callbacks get their error; codecs are released
       this.emit('close', this.peerCloseCode, this.peerCloseReason, wasClean);
     } finally {
       this.owner.onConnectionClose(this, this.peerCloseCode, this.peerCloseReason, wasClean);
@@ -387,6 +375,13 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     if (this.closeTimer !== null || this.state === Connection.CLOSED) return;
     this.closeTimer = setTimeout(destroySocket, this.closeTimeout, this.socket);
     this.closeTimer.unref?.();
+  }
+
+  /** Nothing is sent on a connection that is not open; the callback, if any, learns why. */
+  private refuseUnlessOpen(callback: WriteCallback | undefined): boolean {
+    if (this.state === Connection.OPEN) return false;
+    if (callback !== undefined) process.nextTick(callback, this.notOpenError());
+    return true;
   }
 
   private notOpenError(): Error {
