@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import { ExtensionChain } from '../extension/chain';
+import type { ExtensionCodec } from '../extension/extension';
 import { type ValidUpgrade, acceptHeaders, acceptResponse } from '../handshake/handshake';
 import { negotiateExtensions } from '../handshake/negotiate';
 import { Rejections } from '../handshake/rejections';
@@ -91,9 +92,8 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
    * transform messages (compression) encodes its own copy.
    */
   broadcast(data: SendData, options: BroadcastOptions = {}): void {
-    const isText = typeof data === 'string' && options.binary !== true;
     const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : toBuffer(data);
-    const binary = options.binary ?? !isText;
+    const binary = options.binary ?? typeof data !== 'string';
     const sendOptions: SendOptions = { binary, compress: options.compress };
     let frames: Buffer[] | null = null;
     for (const connection of this.clients) {
@@ -167,14 +167,17 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     const negotiation = negotiateExtensions(options.extensions, upgrade.extensionOffers);
     let chain: ExtensionChain | null = null;
     if (negotiation.accepted.length > 0) {
+      const codecs: ExtensionCodec[] = [];
       try {
         const context = { maxPayload: this.maxPayloadForCodecs };
-        chain = new ExtensionChain(negotiation.accepted.map(({ acceptance }) => acceptance.createCodec(context)));
+        for (const { acceptance } of negotiation.accepted) codecs.push(acceptance.createCodec(context));
       } catch (error) {
+        new ExtensionChain(codecs).dispose(); // the codecs made before the failing one
         abort(socket, Rejections.internalError());
         this.onHandshakeError(error);
         return;
       }
+      chain = new ExtensionChain(codecs);
     }
     const headers = acceptHeaders(upgrade.key, protocol, negotiation.header);
     this.emit('headers', headers, request);
