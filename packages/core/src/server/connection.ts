@@ -313,7 +313,12 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     if (this.wire.isInputPaused && this.wire.bufferedInput > INPUT_HIGH_WATER) {
       this.pauseReading(PAUSED_FOR_EXTENSION);
     }
-    if (this.socket.writableLength > this.limits.readPauseThreshold) this.pauseReading(PAUSED_FOR_OUTPUT);
+    // What the peer has not read (answers, echoes, messages still being encoded) piles up: stop
+    // reading it until everything is out (`drain`).
+    if (this.bufferedAmount > this.limits.readPauseThreshold && this.socket.writable) {
+      this.pauseReading(PAUSED_FOR_OUTPUT);
+      this.expectDrain();
+    }
   }
 
   /** @internal */
@@ -327,9 +332,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   }
 
   /**
-   * Emits `drain` once nothing is left unsent, or arranges to be called again when whatever is
-   * still queued moves on: extensions finishing (`onOutputFlushed`), the socket's `drain`, or
-   * (rare: when the socket did not have to buffer, it emits no `drain`) an empty write's callback.
+   * Emits `drain` (and reading resumes) once nothing is left unsent, or arranges to be called
+   * again when whatever is still queued moves on: extensions finishing (`onOutputFlushed`), the
+   * socket's `drain`, or (rare: a socket that did not have to buffer emits none) an empty write.
    */
   private settleDrain(): void {
     if (this.state === Connection.CLOSED) return;
@@ -337,17 +342,22 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     if (this.wire.pendingBytes > 0) return;
     if (this.socket.writableLength === 0) {
       this.drainOwed = false;
+      this.resumeReading(PAUSED_FOR_OUTPUT);
       this.emit('drain');
     } else if (!this.socket.writableNeedDrain && this.socket.writable) {
       this.socket.write(EMPTY, () => this.settleDrain());
     }
   }
 
-  /** After a send that returned 'backpressure': some event must lead to `drain`, never this call. */
-  private queued(status: SendStatus): SendStatus {
-    if (status !== SendStatus.Backpressure) return status;
+  /** Some later event must lead to `drain`; never this call, so a listener added after it hears it. */
+  private expectDrain(): void {
     this.drainOwed = true;
     if (this.wire.pendingBytes === 0 && !this.socket.writableNeedDrain) this.socket.write(EMPTY, () => this.settleDrain());
+  }
+
+  /** After a message was queued: past the high-water mark, `drain` will follow. */
+  private queued(status: SendStatus): SendStatus {
+    if (status === SendStatus.Backpressure) this.expectDrain();
     return status;
   }
 
@@ -417,7 +427,6 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /** @internal */
   onDrain(): void {
-    this.resumeReading(PAUSED_FOR_OUTPUT);
     this.settleDrain();
   }
 
