@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { BackpressureError, CloseCode, type Connection, type SendStatus } from '@ws/core';
 import { Recorder, delay, until, withTimeout } from '../helpers/events';
 import { useHarness } from '../helpers/harness';
+import { ping } from '../helpers/frames';
 import { socketClosed, upgradeRequest } from '../helpers/raw-http';
 import type { WsClient } from '../helpers/ws-client';
 import { xorExtension } from '../helpers/xor-extension';
@@ -104,6 +105,18 @@ describe('send reports what became of the message', () => {
     expect(conn.sendFrames([Buffer.from([0x81, 0])], (error) => errors.push(error))).toBe('not-open');
     await until(() => errors.length === 2, 'both callbacks');
     expect(errors.every((e) => e instanceof Error && /not open/.test(e.message))).toBe(true);
+  });
+
+  it("lets one message larger than the limit go to a connection with nothing queued, as 'backpressure'", async () => {
+    const { url, connection } = await h.server({ maxBufferedAmount: 64 * KiB, sendHighWaterMark: 16 * KiB, backpressure: 'drop' });
+    const client = await h.ws(url);
+    const { connection: conn, events } = await connection();
+    const big = Buffer.alloc(256 * KiB, 7);
+    expect(conn.send(big)).toBe('backpressure');
+    const { data } = await client.message(0);
+    expect(Buffer.isBuffer(data) && data.equals(big)).toBe(true); // not toEqual: slow on 256 KiB
+    await events.nth('drain');
+    expect(conn.isOpen).toBe(true);
   });
 
   it('measures text in UTF-8 bytes against the limit', async () => {
@@ -302,6 +315,35 @@ describe('broadcast: a full connection does not hold up the others', () => {
       expect(stuck.isOpen).toBe(true);
       expect(stuckEvents.count('close')).toBe(0);
     }
+  });
+});
+
+describe('control frames', () => {
+  it('are never dropped, and a ping flood from a non-reader stops being read at half the limit', async () => {
+    const limit = 256 * KiB;
+    const { port, connection } = await h.server({ maxBufferedAmount: limit, sendHighWaterMark: 64 * KiB });
+    const socket = await nonReader(port);
+    const { connection: conn, events } = await connection();
+    const drops = new Recorder(conn, ['dropped']);
+    const batch = Buffer.concat(Array.from({ length: 500 }, () => ping(Buffer.alloc(125, 1))));
+    let maxBuffered = 0;
+    let pausedAt = 0;
+    // Until the kernel's buffers are full and the server has stopped reading, then 500 ms more.
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (pausedAt === 0 || Date.now() < pausedAt + 500)) {
+      // Write only what the server takes: once it stops reading, our own buffer stays small.
+      if (socket.writableLength < 4 * batch.length) socket.write(batch);
+      maxBuffered = Math.max(maxBuffered, conn.bufferedAmount);
+      if (pausedAt === 0 && conn.bufferedAmount > limit / 2) pausedAt = Date.now();
+      await delay(1);
+    }
+    // It did answer (the kernel took some and more waits), and stopped reading past half the limit:
+    // the pongs of one chunk read (64 KiB of pings → ~64 KiB of pongs) at most beyond it.
+    expect(maxBuffered).toBeGreaterThan(limit / 2);
+    expect(maxBuffered).toBeLessThan(limit / 2 + 128 * KiB);
+    expect(drops.count('dropped')).toBe(0);
+    expect(events.count('close')).toBe(0);
+    expect(conn.isOpen).toBe(true);
   });
 });
 
