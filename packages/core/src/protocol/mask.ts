@@ -52,8 +52,7 @@ export function unmask(buffer: Buffer, mask: number, offset = 0, length = buffer
     const head = (4 - (address & 3)) & 3;
     for (let k = 0; k < head; k++, i++) buffer[i] ^= maskByte(mask, i - offset);
     // The word mask starts at mask byte (i - offset) % 4; rotate so it lines up.
-    const shift = (i - offset) & 3;
-    const rotated = shift === 0 ? mask : ((mask << (shift * 8)) | (mask >>> (32 - shift * 8))) >>> 0;
+    const rotated = rotateMask(mask, i - offset);
     const word = LITTLE_ENDIAN ? swap32(rotated) : rotated;
     const words = (end - i) >>> 2;
     const view = new Uint32Array(buffer.buffer, buffer.byteOffset + i, words);
@@ -73,6 +72,15 @@ export function unmask(buffer: Buffer, mask: number, offset = 0, length = buffer
     i += words << 2;
   }
   for (; i < end; i++) buffer[i] ^= maskByte(mask, i - offset);
+}
+
+/**
+ * The mask as seen from payload byte `position` on: byte `position % 4` of the key comes first,
+ * so bytes from there can be unmasked as a buffer of their own.
+ */
+export function rotateMask(mask: number, position: number): number {
+  const shift = (position & 3) * 8;
+  return shift === 0 ? mask : ((mask << shift) | (mask >>> (32 - shift))) >>> 0;
 }
 
 function maskByte(mask: number, index: number): number {

@@ -185,7 +185,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
    * Starts the closing handshake: code 1000-1003, 1007-1014 or 3000-4999 (default 1000) and a
    * reason of at most 123 bytes of UTF-8; anything else throws (RangeError, or TypeError for a
    * reason that is not a string). The close frame
-   * goes after every message already sent.
+   * goes after every message already sent. Called from a `closing` listener, it answers the
+   * peer's close frame with this code and reason instead of echoing the peer's.
    */
   close(code: number = CloseCode.Normal, reason = ''): void {
     if (this.state === Connection.CLOSED) return;
@@ -253,7 +254,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.peerCloseReason = reason;
     if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
     if (this.wire.hasWrittenClose) this.endSocket();
-    else this.armCloseTimer(); // our echo waits behind messages being encoded
+    else this.armCloseTimer(); // our answer is written next (or waits behind messages being encoded)
+    // Last, as it runs user code: close(code, reason) in a listener answers instead of the echo.
+    this.emit('closing', code, reason);
   }
 
   /** @internal */
