@@ -264,14 +264,10 @@ export class FrameParser {
 
   private emitFrame(): boolean {
     const payload = this.payloadLength === 0 ? EMPTY : this.readPayload(this.payloadLength);
+    // Bytes shown to onTextPayload were unmasked in place as they came: only the rest is masked.
     const reported = this.reported;
-    if (reported === 0) {
-      unmaskPayload(payload, this.mask);
-    } else {
-      // The reported bytes were unmasked in place as they came: only the rest is still masked.
-      this.reported = 0;
-      unmaskPayload(payload.subarray(reported), rotateMask(this.mask, reported));
-    }
+    this.reported = 0;
+    unmaskPayload(payload, this.mask, reported);
     const opcode = this.opcode;
     const fin = this.fin;
     const rsv = this.rsv;

@@ -26,14 +26,17 @@ const nativeUnmask: NativeUnmask | null = (() => {
 })();
 const nativeMask = Buffer.alloc(4);
 
-/** Unmasks a whole frame payload in place, natively when that is available and worth it. */
-export function unmaskPayload(payload: Buffer, mask: number): void {
-  if (nativeUnmask !== null && payload.length >= NATIVE_THRESHOLD) {
-    nativeMask.writeUInt32BE(mask, 0);
-    nativeUnmask(payload, nativeMask);
+/**
+ * Unmasks a frame payload in place from byte `from` on (the bytes before it are unmasked
+ * already), natively when that is available and worth it.
+ */
+export function unmaskPayload(payload: Buffer, mask: number, from = 0): void {
+  if (nativeUnmask !== null && payload.length - from >= NATIVE_THRESHOLD) {
+    nativeMask.writeUInt32BE(rotateMask(mask, from), 0);
+    nativeUnmask(from === 0 ? payload : payload.subarray(from), nativeMask);
     return;
   }
-  unmask(payload, mask);
+  unmask(payload, rotateMask(mask, from), from);
 }
 
 /**

@@ -53,14 +53,14 @@ export class MessageAssembler {
     }
     if (fin && this.length === fragment.length && this.fragments.length === 0) {
       // The common case: a message in one frame, and most often one that arrived whole.
-      if (isText && (checked === 0 ? !isUtf8(fragment) : !this.validateFragment(fragment.subarray(checked), true))) {
+      if (isText && (checked === 0 ? !isUtf8(fragment) : !this.validateFragment(fragment, checked, true))) {
         this.reset();
         return invalidUtf8();
       }
       this.fragments.push(fragment);
       return null;
     }
-    if (isText && !this.validateFragment(checked === 0 ? fragment : fragment.subarray(checked), fin)) {
+    if (isText && !this.validateFragment(fragment, checked, fin)) {
       this.reset();
       return invalidUtf8();
     }
@@ -90,9 +90,10 @@ export class MessageAssembler {
     this.utf8?.reset();
   }
 
-  private validateFragment(fragment: Buffer, fin: boolean): boolean {
+  /** Validates `fragment` from byte `from` on (the bytes before went through `checkPartialText`). */
+  private validateFragment(fragment: Buffer, from: number, fin: boolean): boolean {
     const utf8 = (this.utf8 ??= new Utf8Validator());
-    return utf8.update(fragment) && (!fin || utf8.isComplete());
+    return utf8.update(fragment, from) && (!fin || utf8.isComplete());
   }
 
   private appendToBlock(fragment: Buffer): void {

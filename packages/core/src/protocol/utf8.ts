@@ -21,13 +21,13 @@ export class Utf8Validator {
   private lower = 0x80;
   private upper = 0xbf;
 
-  /** Feeds bytes; returns false when they cannot be part of valid UTF-8. */
-  update(bytes: Buffer): boolean {
+  /** Feeds `bytes` from index `from` on; returns false when they cannot be part of valid UTF-8. */
+  update(bytes: Buffer, from = 0): boolean {
     const length = bytes.length;
-    let start = 0;
+    let start = from;
     if (this.needed > 0) {
-      start = Math.min(this.needed, length);
-      if (!this.scan(bytes, 0, start)) return false;
+      start = Math.min(from + this.needed, length);
+      if (!this.scan(bytes, from, start)) return false;
     }
     if (length - start < NATIVE_MIN) return this.scan(bytes, start, length);
     const tail = cutCodePointStart(bytes, start);
