@@ -1,6 +1,6 @@
 import { MAX_CONTROL_PAYLOAD, Opcode } from './constants';
 import { WebSocketError } from './errors';
-import { rotateMask, unmaskPayload } from './mask';
+import { rotateMask, unmaskPayload, unmaskPayloadFrom } from './mask';
 
 /**
  * Streaming parser for client frames (RFC 6455 §5.2). Chunks may be cut anywhere. Every rule
@@ -264,10 +264,14 @@ export class FrameParser {
 
   private emitFrame(): boolean {
     const payload = this.payloadLength === 0 ? EMPTY : this.readPayload(this.payloadLength);
-    // Bytes shown to onTextPayload were unmasked in place as they came: only the rest is masked.
     const reported = this.reported;
-    this.reported = 0;
-    unmaskPayload(payload, this.mask, reported);
+    if (reported === 0) {
+      unmaskPayload(payload, this.mask);
+    } else {
+      // Bytes shown to onTextPayload were unmasked in place as they came: only the rest is masked.
+      this.reported = 0;
+      unmaskPayloadFrom(payload, this.mask, reported);
+    }
     const opcode = this.opcode;
     const fin = this.fin;
     const rsv = this.rsv;

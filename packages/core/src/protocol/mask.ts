@@ -26,17 +26,21 @@ const nativeUnmask: NativeUnmask | null = (() => {
 })();
 const nativeMask = Buffer.alloc(4);
 
-/**
- * Unmasks a frame payload in place from byte `from` on (the bytes before it are unmasked
- * already), natively when that is available and worth it.
- */
-export function unmaskPayload(payload: Buffer, mask: number, from = 0): void {
-  if (nativeUnmask !== null && payload.length - from >= NATIVE_THRESHOLD) {
-    nativeMask.writeUInt32BE(rotateMask(mask, from), 0);
-    nativeUnmask(from === 0 ? payload : payload.subarray(from), nativeMask);
+/** Unmasks a whole frame payload in place, natively when that is available and worth it. */
+export function unmaskPayload(payload: Buffer, mask: number): void {
+  if (nativeUnmask !== null && payload.length >= NATIVE_THRESHOLD) {
+    nativeMask.writeUInt32BE(mask, 0);
+    nativeUnmask(payload, nativeMask);
     return;
   }
-  unmask(payload, rotateMask(mask, from), from);
+  unmask(payload, mask);
+}
+
+/** Unmasks a frame payload in place from byte `from` on, where the bytes before are unmasked already. */
+export function unmaskPayloadFrom(payload: Buffer, mask: number, from: number): void {
+  const rotated = rotateMask(mask, from);
+  if (nativeUnmask !== null && payload.length - from >= NATIVE_THRESHOLD) unmaskPayload(payload.subarray(from), rotated);
+  else unmask(payload, rotated, from);
 }
 
 /**
