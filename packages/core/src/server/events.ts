@@ -20,8 +20,10 @@ export interface ConnectionEvents {
   pong: (payload: Buffer) => void;
   /** The connection failed; `close` follows. */
   error: (error: Error) => void;
-  /** Everything sent so far has been handed to the OS. */
+  /** Everything sent so far has been handed to the OS (after the socket had to buffer, or a send returned 'backpressure'). */
   drain: () => void;
+  /** A message of `byteLength` bytes was not queued: the connection was at `maxBufferedAmount`. */
+  dropped: (byteLength: number) => void;
 }
 
 export interface ServerEvents {
@@ -36,6 +38,8 @@ export interface ServerEvents {
   close: (connection: Connection, code: number, reason: string, wasClean: boolean) => void;
   ping: (connection: Connection, payload: Buffer) => void;
   pong: (connection: Connection, payload: Buffer) => void;
+  /** A message to `connection` was not queued: it was at `maxBufferedAmount` (see `backpressure`). */
+  dropped: (connection: Connection, byteLength: number) => void;
   /** A connection failed (`connection` set), or the server itself hit an error. */
   error: (error: Error, connection?: Connection) => void;
   /** `close()` has finished: no client and no listening socket is left. */
