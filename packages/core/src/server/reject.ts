@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type HandshakeRejection, rejectResponse } from '../handshake/handshake';
 
@@ -12,6 +13,17 @@ export function abort(socket: Duplex, rejection: HandshakeRejection): void {
   // Sockets of an HTTP server allow half-open connections: destroy once the answer is out, or
   // a client that never closes its side would hold the socket forever.
   socket.end(rejectResponse(rejection), () => socket.destroy());
+}
+
+/**
+ * For a socket still owned by Node's HTTP parser (its request unfinished): answers with
+ * `rejection` if nothing was written to it yet, else destroys it (a response is already under way).
+ */
+export function abortMidRequest(socket: Duplex, rejection: HandshakeRejection): void {
+  const untouched =
+    !socket.writableEnded && socket.writableLength === 0 && ((socket as Partial<Socket>).bytesWritten ?? 0) === 0;
+  if (untouched) abort(socket, rejection);
+  else socket.destroy();
 }
 
 /** Until a connection owns a socket, a socket error must only end that socket. */

@@ -11,6 +11,7 @@ describe('server.close() in standalone mode', () => {
     await new Promise<void>((resolve) => client.once('connect', resolve));
     const clientClosed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.on('error', () => {});
+    client.resume(); // read the 503 the server answers with, so that its FIN is seen
     client.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n'); // never finished
     await new Promise((resolve) => setTimeout(resolve, 50));
 

@@ -157,7 +157,7 @@ export class TimerWheel<T extends WheelEntry> {
   }
 
   private start(): void {
-    // One timer for the whole wheel; unref'd, so the heartbeat alone never keeps a process alive.
+    // One timer for the whole wheel; unref'd, so deadlines alone never keep a process alive.
     this.timer = setInterval(turn, this.tickMs, this);
     this.timer.unref();
   }

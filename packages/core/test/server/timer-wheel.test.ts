@@ -1,4 +1,4 @@
-import { TimerWheel, WheelEntry } from '@ws/heartbeat';
+import { TimerWheel, WheelEntry } from '@ws/core';
 
 class Item extends WheelEntry {
   constructor(readonly name: string) {

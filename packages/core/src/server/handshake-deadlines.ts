@@ -1,0 +1,113 @@
+import type { Duplex } from 'node:stream';
+import type { HandshakeRejection } from '../handshake/handshake';
+import { Rejections } from '../handshake/rejections';
+import { abortMidRequest } from './reject';
+import { TimerWheel, WheelEntry } from './timer-wheel';
+
+/** What a deadline answers when it fires while `verifyClient` is still deciding. */
+export interface Cancellable {
+  cancel(rejection: HandshakeRejection): void;
+}
+
+const kDeadline = Symbol('ws.handshakeDeadline');
+
+type WatchedSocket = Duplex & { [kDeadline]?: HandshakeDeadline };
+
+/** One socket whose handshake is under way: the wheel's links and what to do when time is up. */
+class HandshakeDeadline extends WheelEntry {
+  /** An async `verifyClient` in progress: it is the one to answer 408. */
+  pending: Cancellable | null = null;
+  /** The 408 went out; the next expiry destroys the socket, answered or not. */
+  expired = false;
+
+  constructor(
+    readonly socket: Duplex,
+    readonly owner: HandshakeDeadlines,
+  ) {
+    super();
+  }
+}
+
+/**
+ * `handshakeTimeout` as a total deadline, not an idle timeout: a client that sends its request a
+ * byte at a time (slowloris) is dropped when the deadline passes however busy it keeps the socket.
+ * One timer wheel for every socket in its handshake: a deadline costs one small object and a
+ * module-level `close` listener, no timer or closure per socket.
+ *
+ *   standalone:         connection accepted ──(HTTP parse, upgrade, async verifyClient)──> 101 written
+ *   attached/noServer:  handleUpgrade(), async verifyClient only ──────────────────────> 101 written
+ *                       └── start ───────────────────────────────────────────────────── release ─┘
+ *
+ * When the deadline passes, the socket gets 408 (from the pending handshake if `verifyClient` is
+ * deciding, else directly if nothing was written to it yet), then one short grace for that answer
+ * to leave before the socket is destroyed.
+ */
+export class HandshakeDeadlines {
+  private readonly wheel: TimerWheel<HandshakeDeadline>;
+  private readonly ticks: number;
+  private readonly graceTicks: number;
+
+  constructor(timeoutMs: number) {
+    // 20 ticks per timeout, between 10 and 250 ms each: late by at most two ticks, never early.
+    const tickMs = Math.min(250, Math.max(10, Math.round(timeoutMs / 20)));
+    // +1: the wheel's current tick may be partly gone when a deadline starts.
+    this.ticks = Math.ceil(timeoutMs / tickMs) + 1;
+    this.graceTicks = Math.max(1, Math.ceil(500 / tickMs));
+    this.wheel = new TimerWheel<HandshakeDeadline>(tickMs, this.ticks, expire);
+  }
+
+  /** Handshakes with a deadline running. */
+  get size(): number {
+    return this.wheel.size;
+  }
+
+  /** Starts the socket's deadline, unless one already runs (standalone: since it connected). */
+  start(socket: Duplex): void {
+    const watched = socket as WatchedSocket;
+    if (watched[kDeadline] !== undefined || socket.destroyed) return;
+    const deadline = new HandshakeDeadline(socket, this);
+    watched[kDeadline] = deadline;
+    socket.on('close', onSocketClose);
+    this.wheel.schedule(deadline, this.ticks);
+  }
+
+  /** An async `verifyClient` started (`pending`) or finished (`null`) on this socket. */
+  setPending(socket: Duplex, pending: Cancellable | null): void {
+    if (pending !== null) this.start(socket);
+    const deadline = (socket as WatchedSocket)[kDeadline];
+    if (deadline !== undefined) deadline.pending = pending;
+  }
+
+  /** The 101 is written: the socket is a connection now, and its deadline is over. */
+  release(socket: Duplex): void {
+    const watched = socket as WatchedSocket;
+    const deadline = watched[kDeadline];
+    if (deadline === undefined) return;
+    watched[kDeadline] = undefined;
+    socket.removeListener('close', onSocketClose);
+    this.wheel.cancel(deadline);
+  }
+
+  /** @internal */
+  onExpired(deadline: HandshakeDeadline): void {
+    const socket = deadline.socket;
+    if (deadline.expired) {
+      socket.destroy();
+      return;
+    }
+    deadline.expired = true;
+    this.wheel.schedule(deadline, this.graceTicks);
+    const pending = deadline.pending;
+    deadline.pending = null;
+    if (pending !== null) pending.cancel(Rejections.timedOut());
+    else abortMidRequest(socket, Rejections.timedOut());
+  }
+}
+
+function expire(deadline: HandshakeDeadline): void {
+  deadline.owner.onExpired(deadline);
+}
+
+function onSocketClose(this: WatchedSocket): void {
+  this[kDeadline]?.owner.release(this);
+}
