@@ -9,6 +9,8 @@ export interface Cancellable {
   cancel(rejection: HandshakeRejection): void;
 }
 
+const MAX_SLOTS = 512;
+
 const kDeadline = Symbol('ws.handshakeDeadline');
 
 type WatchedSocket = Duplex & { [kDeadline]?: HandshakeDeadline };
@@ -53,7 +55,8 @@ export class HandshakeDeadlines {
     // +1: the wheel's current tick may be partly gone when a deadline starts.
     this.ticks = Math.ceil(timeoutMs / tickMs) + 1;
     this.graceTicks = Math.max(1, Math.ceil(500 / tickMs));
-    this.wheel = new TimerWheel<HandshakeDeadline>(tickMs, this.ticks, expire);
+    // Slots past a few hundred buy nothing: a deadline further ahead waits whole turns in its slot.
+    this.wheel = new TimerWheel<HandshakeDeadline>(tickMs, Math.min(this.ticks, MAX_SLOTS), expire);
   }
 
   /** Handshakes with a deadline running. */
