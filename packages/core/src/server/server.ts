@@ -151,9 +151,8 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     }
     for (const handshake of [...this.pendingHandshakes]) handshake.cancel(Rejections.shuttingDown());
     for (const connection of this.clients) connection.close(CloseCode.GoingAway, 'Server shutting down');
-    const closed = this.shutdownPromise;
     this.maybeFinishShutdown();
-    return closed;
+    return this.shutdownPromise;
   }
 
   // ---- UpgradeHost -----------------------------------------------------------------------
