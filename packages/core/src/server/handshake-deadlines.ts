@@ -50,13 +50,14 @@ export class HandshakeDeadlines {
   private readonly graceTicks: number;
 
   constructor(timeoutMs: number) {
-    // 20 ticks per timeout, between 10 and 250 ms each: late by at most two ticks, never early.
-    const tickMs = Math.min(250, Math.max(10, Math.round(timeoutMs / 20)));
+    // 50 ticks per timeout, between 10 and 100 ms each: late by at most two ticks, never early.
+    // The wheel follows the clock: a deadline is wall time, however loaded the process.
+    const tickMs = Math.min(100, Math.max(10, Math.round(timeoutMs / 50)));
     // +1: the wheel's current tick may be partly gone when a deadline starts.
     this.ticks = Math.ceil(timeoutMs / tickMs) + 1;
     this.graceTicks = Math.max(1, Math.ceil(500 / tickMs));
     // Slots past a few hundred buy nothing: a deadline further ahead waits whole turns in its slot.
-    this.wheel = new TimerWheel<HandshakeDeadline>(tickMs, Math.min(this.ticks, MAX_SLOTS), expire);
+    this.wheel = new TimerWheel<HandshakeDeadline>(tickMs, Math.min(this.ticks, MAX_SLOTS), expire, { followClock: true });
   }
 
   /** Handshakes with a deadline running. */

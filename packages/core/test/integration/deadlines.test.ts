@@ -132,9 +132,10 @@ describe('2,000 slowloris sockets at once', () => {
       expect(performance.now() - healthyStarted).toBeLessThan(2000);
       expect(lifetimes).toEqual([]); // all 2,000 were still there meanwhile
 
-      await until(() => lifetimes.length === COUNT, 'every slowloris socket to be dropped', timeout + LATE_MARGIN + 1000);
+      await until(() => lifetimes.length === COUNT, 'every slowloris socket to be dropped', timeout + 3 * LATE_MARGIN + 1000);
       expect(Math.min(...lifetimes)).toBeGreaterThanOrEqual(timeout - 50);
-      expect(Math.max(...lifetimes)).toBeLessThanOrEqual(timeout + LATE_MARGIN);
+      // Wider than for one socket: this process also plays the 2,000 clients, and shares the machine.
+      expect(Math.max(...lifetimes)).toBeLessThanOrEqual(timeout + 3 * LATE_MARGIN);
       expect(server.handshakeDeadlines.size).toBe(0);
       // The healthy connection outlives them all.
       client.ws.send('after');
