@@ -11,10 +11,6 @@ export interface Cancellable {
 
 const MAX_SLOTS = 512;
 
-const kDeadline = Symbol('ws.handshakeDeadline');
-
-type WatchedSocket = Duplex & { [kDeadline]?: HandshakeDeadline };
-
 /** One socket whose handshake is under way: the wheel's links and what to do when time is up. */
 class HandshakeDeadline extends WheelEntry {
   /** An async `verifyClient` in progress: it is the one to answer 408. */
@@ -24,7 +20,8 @@ class HandshakeDeadline extends WheelEntry {
 
   constructor(
     readonly socket: Duplex,
-    readonly owner: HandshakeDeadlines,
+    /** False while Node's HTTP parser still reads the request (standalone, before `upgrade`). */
+    public requestRead: boolean,
   ) {
     super();
   }
@@ -33,8 +30,8 @@ class HandshakeDeadline extends WheelEntry {
 /**
  * `handshakeTimeout` as a total deadline, not an idle timeout: a client that sends its request a
  * byte at a time (slowloris) is dropped when the deadline passes however busy it keeps the socket.
- * One timer wheel for every socket in its handshake: a deadline costs one small object and a
- * module-level `close` listener, no timer or closure per socket.
+ * One timer wheel for every socket in its handshake: a deadline costs one small object and a map
+ * entry, no timer, closure or property per socket.
  *
  *   standalone:         connection accepted ──(HTTP parse, upgrade, async verifyClient)──> 101 written
  *   attached/noServer:  handleUpgrade(), async verifyClient only ──────────────────────> 101 written
@@ -48,6 +45,9 @@ export class HandshakeDeadlines {
   private readonly wheel: TimerWheel<HandshakeDeadline>;
   private readonly ticks: number;
   private readonly graceTicks: number;
+  private readonly deadlines = new Map<Duplex, HandshakeDeadline>();
+  /** One `close` listener for every socket of this server; `this` is the socket. */
+  private readonly onSocketClose: (this: Duplex) => void;
 
   constructor(timeoutMs: number) {
     // 50 ticks per timeout, between 10 and 100 ms each: late by at most two ticks, never early.
@@ -57,43 +57,61 @@ export class HandshakeDeadlines {
     this.ticks = Math.ceil(timeoutMs / tickMs) + 1;
     this.graceTicks = Math.max(1, Math.ceil(500 / tickMs));
     // Slots past a few hundred buy nothing: a deadline further ahead waits whole turns in its slot.
-    this.wheel = new TimerWheel<HandshakeDeadline>(tickMs, Math.min(this.ticks, MAX_SLOTS), expire, { followClock: true });
+    const slots = Math.min(this.ticks, MAX_SLOTS);
+    this.wheel = new TimerWheel<HandshakeDeadline>(tickMs, slots, this.onExpired.bind(this), { followClock: true });
+    const deadlines = this;
+    this.onSocketClose = function onSocketClose(this: Duplex): void {
+      deadlines.release(this);
+    };
   }
 
   /** Handshakes with a deadline running. */
   get size(): number {
-    return this.wheel.size;
+    return this.deadlines.size;
   }
 
-  /** Starts the socket's deadline, unless one already runs (standalone: since it connected). */
-  start(socket: Duplex): void {
-    const watched = socket as WatchedSocket;
-    if (watched[kDeadline] !== undefined || socket.destroyed) return;
-    const deadline = new HandshakeDeadline(socket, this);
-    watched[kDeadline] = deadline;
-    socket.on('close', onSocketClose);
+  /**
+   * Starts the socket's deadline, unless one already runs (standalone: since it connected).
+   * `requestRead` is false for a socket whose request Node's HTTP parser is still reading.
+   */
+  start(socket: Duplex, requestRead: boolean): void {
+    if (socket.destroyed || this.deadlines.has(socket)) return;
+    const deadline = new HandshakeDeadline(socket, requestRead);
+    this.deadlines.set(socket, deadline);
+    socket.on('close', this.onSocketClose);
     this.wheel.schedule(deadline, this.ticks);
+  }
+
+  /** The request has been read (standalone: the `upgrade` event). */
+  markRequestRead(socket: Duplex): void {
+    const deadline = this.deadlines.get(socket);
+    if (deadline !== undefined) deadline.requestRead = true;
   }
 
   /** An async `verifyClient` started (`pending`) or finished (`null`) on this socket. */
   setPending(socket: Duplex, pending: Cancellable | null): void {
-    if (pending !== null) this.start(socket);
-    const deadline = (socket as WatchedSocket)[kDeadline];
+    if (pending !== null) this.start(socket, true);
+    const deadline = this.deadlines.get(socket);
     if (deadline !== undefined) deadline.pending = pending;
   }
 
-  /** The 101 is written: the socket is a connection now, and its deadline is over. */
+  /** The 101 is written (or the socket closed): the deadline is over. */
   release(socket: Duplex): void {
-    const watched = socket as WatchedSocket;
-    const deadline = watched[kDeadline];
+    const deadline = this.deadlines.get(socket);
     if (deadline === undefined) return;
-    watched[kDeadline] = undefined;
-    socket.removeListener('close', onSocketClose);
+    this.deadlines.delete(socket);
+    socket.removeListener('close', this.onSocketClose);
     this.wheel.cancel(deadline);
   }
 
-  /** @internal */
-  onExpired(deadline: HandshakeDeadline): void {
+  /** Answers every socket still sending its request (standalone `close()`: 503). */
+  refuseUnread(rejection: HandshakeRejection): void {
+    for (const deadline of [...this.deadlines.values()]) {
+      if (!deadline.requestRead) abortMidRequest(deadline.socket, rejection);
+    }
+  }
+
+  private onExpired(deadline: HandshakeDeadline): void {
     const socket = deadline.socket;
     if (deadline.expired) {
       socket.destroy();
@@ -106,12 +124,4 @@ export class HandshakeDeadlines {
     if (pending !== null) pending.cancel(Rejections.timedOut());
     else abortMidRequest(socket, Rejections.timedOut());
   }
-}
-
-function expire(deadline: HandshakeDeadline): void {
-  deadline.owner.onExpired(deadline);
-}
-
-function onSocketClose(this: WatchedSocket): void {
-  this[kDeadline]?.owner.release(this);
 }

@@ -5,7 +5,6 @@ import { isRejection, validateUpgrade } from '../handshake/handshake';
 import { Rejections } from '../handshake/rejections';
 import type { HandshakeDeadlines } from './handshake-deadlines';
 import { pathOf } from './path';
-import { abortMidRequest } from './reject';
 
 /** What a standalone HTTP server reports to the WebSocket server that owns it. */
 export interface StandaloneHost {
@@ -22,20 +21,16 @@ export interface StandaloneOptions {
   readonly handshakeTimeout: number;
 }
 
-const kUnfinished = Symbol('ws.unfinished');
-
-type TrackedSocket = Socket & { [kUnfinished]?: Set<Socket> };
-
 /**
  * Standalone mode: an HTTP server of our own that only upgrades. Each socket's handshake
  * deadline runs from the moment it is accepted until the 101 is written (`HandshakeDeadlines`),
  * however slowly the request trickles in. Node's own `headersTimeout` and `requestTimeout` are
- * set to the same value as a backstop (Node checks them only every 30 s). Sockets still in their
- * HTTP phase are tracked so that closing answers them 503 rather than waiting for them.
+ * set to the same value as a backstop (Node checks them only every 30 s). Closing answers 503 to
+ * the sockets still sending their request rather than waiting for them.
  */
 export class StandaloneHttpServer {
   readonly httpServer: HttpServer;
-  private readonly unfinished = new Set<Socket>();
+  private readonly deadlines: HandshakeDeadlines;
 
   constructor(host: StandaloneHost, options: StandaloneOptions) {
     const httpServer = createServer({
@@ -44,18 +39,13 @@ export class StandaloneHttpServer {
     });
     this.httpServer = httpServer;
     const deadlines = host.handshakeDeadlines;
-    httpServer.on('connection', (socket: TrackedSocket) => {
-      deadlines.start(socket);
-      this.unfinished.add(socket);
-      socket[kUnfinished] = this.unfinished;
-      socket.on('close', leaveUnfinished);
-    });
+    this.deadlines = deadlines;
+    httpServer.on('connection', (socket: Socket) => deadlines.start(socket, false));
     httpServer.on('request', (request: IncomingMessage, response: ServerResponse) =>
       answerPlainRequest(options.path, request, response),
     );
     httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      leaveUnfinished.call(socket as TrackedSocket);
-      socket.removeListener('close', leaveUnfinished);
+      deadlines.markRequestRead(socket);
       host.handleUpgrade(request, socket, head);
     });
     httpServer.on('error', (error: Error) => host.onHttpError(error));
@@ -67,13 +57,8 @@ export class StandaloneHttpServer {
   close(callback: () => void): void {
     this.httpServer.close(() => callback());
     // Clients still sending (or idle after) an HTTP request are answered 503 now.
-    for (const socket of [...this.unfinished]) abortMidRequest(socket, Rejections.shuttingDown());
+    this.deadlines.refuseUnread(Rejections.shuttingDown());
   }
-}
-
-function leaveUnfinished(this: TrackedSocket): void {
-  this[kUnfinished]?.delete(this);
-  this[kUnfinished] = undefined;
 }
 
 /** A plain HTTP request gets the handshake's error answer: 404 off `path`, else 400 and why. */
