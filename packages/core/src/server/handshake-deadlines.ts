@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { HandshakeRejection } from '../handshake/handshake';
 import { Rejections } from '../handshake/rejections';
-import { abortMidRequest } from './reject';
+import { abortIfUnanswered } from './reject';
 import { TimerWheel, WheelEntry } from './timer-wheel';
 
 /** What a deadline answers when it fires while `verifyClient` is still deciding. */
@@ -107,7 +107,7 @@ export class HandshakeDeadlines {
   /** Answers every socket still sending its request (standalone `close()`: 503). */
   refuseUnread(rejection: HandshakeRejection): void {
     for (const deadline of [...this.deadlines.values()]) {
-      if (!deadline.requestRead) abortMidRequest(deadline.socket, rejection);
+      if (!deadline.requestRead) abortIfUnanswered(deadline.socket, rejection);
     }
   }
 
@@ -122,6 +122,6 @@ export class HandshakeDeadlines {
     const pending = deadline.pending;
     deadline.pending = null;
     if (pending !== null) pending.cancel(Rejections.timedOut());
-    else abortMidRequest(socket, Rejections.timedOut());
+    else abortIfUnanswered(socket, Rejections.timedOut());
   }
 }

@@ -16,10 +16,11 @@ export function abort(socket: Duplex, rejection: HandshakeRejection): void {
 }
 
 /**
- * For a socket still owned by Node's HTTP parser (its request unfinished): answers with
- * `rejection` if nothing was written to it yet, else destroys it (a response is already under way).
+ * For a socket that may be mid-request (still read by Node's HTTP parser) or already answered:
+ * answers with `rejection` if nothing was written to it yet, else destroys it (an answer, a plain
+ * request's error say, is already under way).
  */
-export function abortMidRequest(socket: Duplex, rejection: HandshakeRejection): void {
+export function abortIfUnanswered(socket: Duplex, rejection: HandshakeRejection): void {
   const untouched =
     !socket.writableEnded && socket.writableLength === 0 && ((socket as Partial<Socket>).bytesWritten ?? 0) === 0;
   if (untouched) abort(socket, rejection);
