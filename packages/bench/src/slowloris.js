@@ -3,9 +3,8 @@
 // upgrade request dripped a byte every 500 ms) cost a server, @ws/core against ws, and how a
 // healthy client fares meanwhile: connect time and echo round trip. Alternates the two servers.
 const net = require('node:net');
-const { fork } = require('node:child_process');
-const path = require('node:path');
 const WebSocket = require('ws');
+const { startServer, memoryOf, median } = require('./server-process');
 
 const SOCKETS = Number(process.env.SLOWLORIS || 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
@@ -13,31 +12,7 @@ const REQUEST =
   'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
   'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
 
-function startServer(impl) {
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'echo-server.js'), [impl], { execArgv: ['--expose-gc'] });
-    child.once('error', reject);
-    child.on('message', function onMessage(message) {
-      if (message.type !== 'listening') return;
-      child.removeListener('message', onMessage);
-      resolve({ child, port: message.port });
-    });
-  });
-}
-
-function memoryOf(child) {
-  return new Promise((resolve) => {
-    child.on('message', function onMessage(message) {
-      if (message.type !== 'memory') return;
-      child.removeListener('message', onMessage);
-      resolve(message);
-    });
-    child.send({ type: 'memory' });
-  });
-}
-
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function openSlowloris(port) {
   const sockets = [];
