@@ -52,6 +52,7 @@ async function healthyClient(port) {
 
 async function round(impl) {
   const { child, port } = await startServer(impl);
+  await healthyClient(port); // warm-up: the first handshake of a process runs cold code
   const base = await memoryOf(child);
   const attack = await openSlowloris(port);
   await delay(1500); // a few bytes into every request
