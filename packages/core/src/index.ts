@@ -9,8 +9,10 @@ export type {
   VerifyResult,
   VerifyRejection,
   ProtocolSelector,
+  OriginCheck,
 } from './server/options';
 export type { Plugin, PluginInstance } from './server/plugin';
+export { TimerWheel, WheelEntry } from './server/timer-wheel';
 export type {
   Extension,
   ExtensionAcceptance,

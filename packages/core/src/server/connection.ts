@@ -102,6 +102,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   private drainOwed = false;
   private peerCloseCode: number = CloseCode.Abnormal;
   private peerCloseReason = '';
+  /** @internal Chunks read from the socket: the idle timeout's sign of life, no clock read per chunk. */
+  chunksReceived = 0;
 
   constructor(setup: ConnectionSetup) {
     super();
@@ -205,7 +207,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
    * Starts the closing handshake: code 1000-1003, 1007-1014 or 3000-4999 (default 1000) and a
    * reason of at most 123 bytes of UTF-8; anything else throws (RangeError, or TypeError for a
    * reason that is not a string). The close frame
-   * goes after every message already sent.
+   * goes after every message already sent. Called from a `closing` listener, it answers the
+   * peer's close frame with this code and reason instead of echoing the peer's.
    */
   close(code: number = CloseCode.Normal, reason = ''): void {
     if (this.state === Connection.CLOSED) return;
@@ -273,7 +276,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.peerCloseReason = reason;
     if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
     if (this.wire.hasWrittenClose) this.endSocket();
-    else this.armCloseTimer(); // our echo waits behind messages being encoded
+    else this.armCloseTimer(); // our answer is written next (or waits behind messages being encoded)
+    // Last, as it runs user code: close(code, reason) in a listener answers instead of the echo.
+    this.emit('closing', code, reason);
   }
 
   /** @internal */
@@ -299,6 +304,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     // Everything written while this chunk is parsed (pongs, replies a listener sends at once)
     // leaves in one writev: a chunk of pipelined messages costs one syscall, not one each.
     const socket = this.socket;
+    this.chunksReceived++;
     socket.cork();
     try {
       this.wire.receive(chunk);

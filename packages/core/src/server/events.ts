@@ -8,6 +8,12 @@ import type { Connection } from './connection';
 export interface ConnectionEvents {
   /** A whole message: text as a string, binary as a Buffer. */
   message: (data: string | Buffer, isBinary: boolean) => void;
+  /**
+   * The peer's close frame arrived (1005 when it had no code). Unless this side closed first,
+   * the answer echoes the peer's code and reason, or, if a listener calls `close(code, reason)`,
+   * carries those instead. `close` follows once TCP is closed.
+   */
+  closing: (code: number, reason: string) => void;
   /** The connection is closed: 1005 when the peer's close had no code, 1006 when TCP was lost. */
   close: (code: number, reason: string, wasClean: boolean) => void;
   ping: (payload: Buffer) => void;
