@@ -26,6 +26,7 @@ export interface SansIoResult {
   readonly observed: Observed;
   /** Empty when every check held. */
   readonly problems: string[];
+  /** The most bytes held while input was not waiting on an extension. */
   readonly peakBuffered: number;
 }
 
@@ -57,7 +58,8 @@ export class SansIoRunner {
         problems.push(`receive() threw: ${(error as Error).stack ?? String(error)}`);
         break;
       }
-      peakBuffered = Math.max(peakBuffered, protocol.bufferedInput);
+      // While input waits on an extension it piles up; the I/O layer bounds that by pausing the socket.
+      if (!protocol.isInputPaused) peakBuffered = Math.max(peakBuffered, protocol.bufferedInput);
       if (!protocol.isInputPaused && protocol.bufferedInput > bound) {
         problems.push(`${protocol.bufferedInput} bytes buffered, over ${bound}`);
       }
