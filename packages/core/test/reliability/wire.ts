@@ -6,6 +6,7 @@
  *
  *   |F|R|R|R| opcode |M| len 7 | ext len 0/16/64 | key 4 | payload XOR key
  */
+import { frameHeader } from '../helpers/frames';
 
 export interface WireFrame {
   readonly opcode: number;
@@ -35,22 +36,16 @@ export function isControl(opcode: number): boolean {
 
 function header(frame: WireFrame): Buffer {
   const length = frame.claimedLength ?? BigInt(frame.payload.length);
+  const options = { fin: frame.fin, rsv: frame.rsv, mask: frame.masked !== false };
   const form = frame.lengthForm ?? 'minimal';
-  const bits = form === 'minimal' ? (length < 126n ? 7 : length < 0x10000n ? 16 : 64) : form;
-  const first = (frame.fin ? 0x80 : 0) | ((frame.rsv & 0x7) << 4) | (frame.opcode & 0xf);
-  const maskBit = frame.masked === false ? 0 : 0x80;
-  if (bits === 7) return Buffer.from([first, maskBit | Number(length)]);
-  if (bits === 16) {
-    const out = Buffer.alloc(4);
-    out[0] = first;
-    out[1] = maskBit | 126;
-    out.writeUInt16BE(Number(length & 0xffffn), 2);
-    return out;
-  }
-  const out = Buffer.alloc(10);
+  if (form === 'minimal') return frameHeader(frame.opcode, length, options);
+  // The length in more bytes than it needs, which §5.2 forbids: frameHeader never writes that.
+  const [first, second] = frameHeader(frame.opcode, 0, options);
+  const out = Buffer.alloc(form === 16 ? 4 : 10);
   out[0] = first;
-  out[1] = maskBit | 127;
-  out.writeBigUInt64BE(length, 2);
+  out[1] = (second & 0x80) | (form === 16 ? 126 : 127);
+  if (form === 16) out.writeUInt16BE(Number(length), 2);
+  else out.writeBigUInt64BE(length, 2);
   return out;
 }
 
