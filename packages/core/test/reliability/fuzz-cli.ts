@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       onProgress: (done) => done % 1000 === 0 && log(`  ${name}: ${done}/${count} (${seconds()} s)`),
     });
     log(
-      `${name}: ${tally.streams} streams, ${tally.problemCount} with problems, ${tally.resets} resets; ` +
+      `${name}: ${tally.streams} streams, ${tally.problemCount} with problems, ${tally.resets} resets, ${tally.aborted} aborted by the client; ` +
         `healthy client ${tally.healthy.answered}/${tally.healthy.sent} answered, slowest ${tally.healthy.maxRoundTripMs} ms; ` +
         `server heap ${mib(tally.before.heapUsed)} → ${mib(tally.after.heapUsed)} MiB, RSS ${mib(tally.before.rss)} → ${mib(tally.after.rss)} MiB, peak RSS ${mib(tally.after.maxRss)} MiB (${seconds()} s)`,
     );

@@ -79,6 +79,8 @@ export interface SocketRunOptions extends RunOptions {
 export interface SocketTally extends Tally {
   healthy: HealthyResult;
   resets: number;
+  /** Cases where the fuzz client reset the connection itself mid-stream. */
+  aborted: number;
   /** The server process's figures before the run and after it (both after a full GC), and its peak RSS. */
   before: EchoServerStats;
   after: EchoServerStats;
@@ -88,6 +90,11 @@ export interface SocketTally extends Tally {
 
 /** Heap the server may keep after a run, over what it had before (code compiled, pools warmed). */
 const HEAP_GROWTH_LIMIT = 16 * 1024 * 1024;
+/**
+ * How far the server's peak RSS may rise over its start. A handful of connections with 64 KiB
+ * messages and zlib state (about 300 KiB each) need a few MiB; growth without bound shows here.
+ */
+const PEAK_RSS_GROWTH_LIMIT = 96 * 1024 * 1024;
 
 /** `count` cases against a live echo server in its own process, `parallel` at a time. */
 export async function fuzzSockets(deflate: boolean, options: SocketRunOptions): Promise<SocketTally> {
@@ -99,6 +106,7 @@ export async function fuzzSockets(deflate: boolean, options: SocketRunOptions): 
     healthy.start();
     const tally = new Tally();
     let resets = 0;
+    let aborted = 0;
     const first = options.first ?? 0;
     let next = first;
     const where = `socket${deflate ? ' deflate' : ''}`;
@@ -108,6 +116,7 @@ export async function fuzzSockets(deflate: boolean, options: SocketRunOptions): 
         const fuzzCase = makeCase(caseSeed(options.seed, index), profile);
         const result = await runSocketCase(server.port, fuzzCase, deflate);
         if (result.ending === 'reset') resets++;
+        if (result.ending === 'aborted') aborted++;
         tally.add(fuzzCase, result.observed.close, result.problems, where);
         if (tally.streams % 1000 === 0) options.onProgress?.(tally.streams);
       }
@@ -120,8 +129,11 @@ export async function fuzzSockets(deflate: boolean, options: SocketRunOptions): 
     if (after.heapUsed - before.heapUsed > HEAP_GROWTH_LIMIT) {
       serverProblems.push(`server heap grew by ${mib(after.heapUsed - before.heapUsed)} MiB`);
     }
+    if (after.maxRss - before.rss > PEAK_RSS_GROWTH_LIMIT) {
+      serverProblems.push(`server peak RSS ${mib(after.maxRss)} MiB, ${mib(after.maxRss - before.rss)} MiB over its start`);
+    }
     if (server.stderr.trim() !== '') serverProblems.push(`server wrote to stderr:\n${server.stderr}`);
-    return Object.assign(tally, { healthy: healthyResult, resets, before, after, serverProblems });
+    return Object.assign(tally, { healthy: healthyResult, resets, aborted, before, after, serverProblems });
   } finally {
     server.kill();
   }

@@ -20,11 +20,13 @@ import type { FuzzCase } from './fuzz-case';
 const ANSWER_MS = 10_000;
 /** With no close frame required, the client ends once the server has been quiet this long. */
 const QUIET_MS = 25;
+/** Share of cases where the client resets the connection instead of ending it. */
+const ABORT_CHANCE = 0.05;
 
 export interface SocketResult {
   readonly observed: Observed;
-  /** How TCP ended: the server's FIN, or a reset. */
-  readonly ending: 'end' | 'reset';
+  /** How TCP ended: the server's FIN, a reset, or the client's own reset ('aborted'). */
+  readonly ending: 'end' | 'reset' | 'aborted';
   readonly problems: string[];
 }
 
@@ -76,6 +78,12 @@ export async function runSocketCase(port: number, fuzzCase: FuzzCase, offerDefla
     if (random.chance(pauseChance)) await delay(random.int(0, 2));
   }
 
+  if (random.chance(ABORT_CHANCE)) {
+    // The client vanishes mid-stream (RST): only the server's own checks apply.
+    socket.resetAndDestroy();
+    await closed;
+    return { observed: { close, messages: null }, ending: 'aborted', problems };
+  }
   if (needsAnswer(expect)) {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([answer, new Promise<void>((resolve) => (timer = setTimeout(resolve, ANSWER_MS)))]);
