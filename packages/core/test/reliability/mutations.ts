@@ -246,8 +246,10 @@ const mutators: Record<string, Mutator> = {
     return { ...message, data };
   }),
 
-  // Past maxPayload across fragments, or (compressed) only once inflated: the decompression bomb.
+  // Past maxPayload across fragments, or (compressed) only once inflated: the decompression bomb;
+  // or incompressible data of exactly maxPayload bytes, which deflate makes longer on the wire.
   'oversized-message': messageFault('oversized-message', MESSAGE_TOO_BIG, (message, { random, profile }) => {
+    if (message.compressed && random.chance(0.3)) return { ...message, binary: true, data: random.bytes(profile.maxPayload) };
     const size = profile.maxPayload + random.int(1, 4096);
     const data = message.compressed ? Buffer.alloc(size, random.pick(['a', '\0', 'ab'])) : message.binary ? random.bytes(size) : random.text(size);
     return { ...message, data };

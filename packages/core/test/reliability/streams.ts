@@ -69,8 +69,10 @@ export function deflateAlone(data: Buffer): Buffer {
 }
 
 export function planMessage(random: Random, profile: Profile, data?: Buffer, binary?: boolean): MessagePlan {
-  const isBinary = binary ?? random.chance(0.4);
-  const size = random.size(Math.min(profile.maxPayload - 3, 16 * 1024));
+  // Now and then a binary message of exactly maxPayload bytes: the limit itself is allowed.
+  const atLimit = data === undefined && binary === undefined && random.chance(0.02);
+  const isBinary = atLimit || (binary ?? random.chance(0.4));
+  const size = atLimit ? profile.maxPayload : random.size(Math.min(profile.maxPayload - 3, 16 * 1024));
   const payload = data ?? (isBinary ? random.bytes(size) : random.text(size));
   const fragments = random.weighted([
     [5, 1],
@@ -86,7 +88,8 @@ export function planMessage(random: Random, profile: Profile, data?: Buffer, bin
     kind: 'message',
     binary: isBinary,
     data: payload,
-    compressed: profile.deflate && random.chance(0.6),
+    // At the limit only uncompressed: deflated, incompressible data is a little longer, over maxPayload on the wire.
+    compressed: profile.deflate && !atLimit && random.chance(0.6),
     cuts,
     inside,
   };
