@@ -7,90 +7,34 @@
  *
  *   planStream ─▶ mutate plan (message-level) ─▶ frameStream ─▶ mutate frames ─▶ bytes
  */
-import { isUtf8 } from 'node:buffer';
 import { closeBody } from '../helpers/sans-io-frames';
-import type { Expectation } from './expectation';
+import { bitFlip } from './bit-flip';
 import { NO_CLOSE } from './expectation';
-import type { Random } from './random';
 import {
-  OP,
-  RSV1,
-  frameStream,
-  inMessage,
-  insertLimit,
-  messagesBefore,
-  type Message,
-  type MessagePlan,
-  type Profile,
-  type Stream,
-  type StreamPlan,
-} from './streams';
-import { encodeFrames, headerLength, isControl, type WireFrame } from './wire';
+  INVALID_PAYLOAD,
+  MESSAGE_TOO_BIG,
+  PROTOCOL_ERROR,
+  failsAt,
+  insertAt,
+  intact,
+  newFrame,
+  pickIndex,
+  replaceAt,
+  undecided,
+  type Context,
+  type Mutated,
+  type Mutator,
+} from './mutation-kit';
+import type { Random } from './random';
+import { OP, RSV1, frameStream, inMessage, insertLimit, messagesBefore, type MessagePlan, type Profile, type Stream, type StreamPlan } from './streams';
+import { encodeFrames, type WireFrame } from './wire';
 
-export interface Mutated {
-  readonly bytes: Buffer;
-  readonly expect: Expectation;
-}
-
-interface Context {
-  readonly random: Random;
-  readonly profile: Profile;
-  readonly plan: StreamPlan;
-  readonly stream: Stream;
-}
-
-type Mutator = (context: Context) => Mutated | null;
-
-const PROTOCOL_ERROR = 1002;
-const INVALID_PAYLOAD = 1007;
-const MESSAGE_TOO_BIG = 1009;
+export type { Mutated } from './mutation-kit';
 
 /** Byte sequences invalid in UTF-8 whatever precedes them (Unicode §3.9 table 3-7). */
 const INVALID_UTF8 = [[0xff], [0xfe], [0xc0, 0x80], [0xc1, 0xbf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80]];
 /** Codes no close frame may carry (§7.4.1-2): the server fails with 1002. */
 const BAD_CLOSE_CODES = [0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535];
-
-function newFrame(random: Random, opcode: number, payload: Buffer, fin = true, rsv = 0): WireFrame {
-  return { opcode, fin, rsv, payload, key: random.maskKey(), message: -1, completes: false, messageOffset: 0 };
-}
-
-/** The outcome of the valid stream: every message, then the echo of its close (or nothing). */
-function intact(stream: Stream, label: string, messages: readonly Message[] = stream.messages): Expectation {
-  return { label, closes: [stream.closeCode ?? NO_CLOSE], messages, exact: true };
-}
-
-/** The connection fails at frame `index` with `code`; junk may follow, since input is discarded (§7.1.7). */
-function failsAt(context: Context, frames: readonly WireFrame[], index: number, code: number, label: string): Mutated {
-  const { random, stream } = context;
-  const { bytes } = encodeFrames(frames);
-  const tail = random.chance(0.3) ? random.bytes(random.int(1, 200)) : Buffer.alloc(0);
-  const expect: Expectation = {
-    label,
-    closes: [code],
-    messages: stream.messages.slice(0, messagesBefore(frames, index)),
-    exact: true,
-  };
-  return { bytes: Buffer.concat([bytes, tail]), expect };
-}
-
-function undecided(frames: readonly WireFrame[], index: number, stream: Stream, label: string, bytes: Buffer): Mutated {
-  return { bytes, expect: { label, closes: null, messages: stream.messages.slice(0, messagesBefore(frames, index)), exact: false } };
-}
-
-function insertAt(frames: readonly WireFrame[], index: number, frame: WireFrame): WireFrame[] {
-  return [...frames.slice(0, index), frame, ...frames.slice(index)];
-}
-
-function replaceAt(frames: readonly WireFrame[], index: number, change: Partial<WireFrame>): WireFrame[] {
-  return frames.map((frame, i) => (i === index ? { ...frame, ...change } : frame));
-}
-
-/** An index among those where `accept` holds, or -1. */
-function pickIndex(random: Random, count: number, accept: (index: number) => boolean): number {
-  const eligible: number[] = [];
-  for (let i = 0; i < count; i++) if (accept(i)) eligible.push(i);
-  return eligible.length === 0 ? -1 : random.pick(eligible);
-}
 
 /** Replaces frame `index` with a changed copy; the server fails there with `code`. */
 function frameFault(label: string, code: number, change: (frame: WireFrame, context: Context) => Partial<WireFrame> | null): Mutator {
@@ -262,52 +206,6 @@ const mutators: Record<string, Mutator> = {
     return { ...message, compressed: true, wireOverride: Buffer.concat([Buffer.from([first]), random.bytes(random.int(0, 60))]) };
   }),
 };
-
-/** One bit flipped anywhere; decided where RFC 6455 decides it, else any answer. */
-function bitFlip(context: Context): Mutated | null {
-  const { random, stream, profile } = context;
-  const { bytes, starts } = encodeFrames(stream.frames);
-  if (bytes.length === 0) return null;
-  const at = random.int(0, bytes.length - 1);
-  const bit = 1 << random.int(0, 7);
-  const flipped = Buffer.from(bytes);
-  flipped[at] ^= bit;
-  let index = starts.length - 1;
-  while (starts[index] > at) index--;
-  const frame = stream.frames[index];
-  const offset = at - starts[index];
-  const head = headerLength(frame);
-  const decided = (code: number): Mutated => ({
-    bytes: flipped,
-    expect: { label: 'bit-flip', closes: [code], messages: stream.messages.slice(0, messagesBefore(stream.frames, index)), exact: true },
-  });
-  const control = isControl(frame.opcode);
-  if (offset === 0 && (bit === 0x20 || bit === 0x10)) return decided(PROTOCOL_ERROR); // RSV2, RSV3: never negotiated
-  if (offset === 0 && bit === 0x40 && (!profile.deflate || control || frame.opcode === OP.continuation)) return decided(PROTOCOL_ERROR);
-  if (offset === 1 && bit === 0x80) return decided(PROTOCOL_ERROR); // the mask bit
-  if (offset >= head && (frame.opcode === OP.ping || frame.opcode === OP.pong)) {
-    return { bytes: flipped, expect: intact(stream, 'bit-flip') }; // a different ping payload, answered as it is
-  }
-  const message = frame.message >= 0 ? stream.messages[frame.message] : null;
-  const compressed = message !== null && stream.frames.find((f) => f.message === frame.message)!.rsv !== 0;
-  if (offset >= head && message !== null && !compressed) {
-    // The key or the payload: the message arrives with those bits changed (masking is XOR).
-    const data = Buffer.from(message.data);
-    const length = frame.payload.length;
-    const positions = offset < head + 4 ? range(offset - head, length, 4) : [offset - head - 4];
-    for (const p of positions) data[frame.messageOffset + p] ^= bit;
-    if (!message.binary && !isUtf8(data)) return decided(INVALID_PAYLOAD);
-    const messages = stream.messages.map((m, i) => (i === frame.message ? { ...m, data } : m));
-    return { bytes: flipped, expect: intact(stream, 'bit-flip', messages) };
-  }
-  return undecided(stream.frames, index, stream, 'bit-flip', flipped);
-}
-
-function range(start: number, end: number, step: number): number[] {
-  const out: number[] = [];
-  for (let i = start; i < end; i += step) out.push(i);
-  return out;
-}
 
 const WEIGHTS: readonly (readonly [number, string])[] = [
   [10, 'valid'],
