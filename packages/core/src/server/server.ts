@@ -8,15 +8,15 @@ import { type ValidUpgrade, acceptHeaders, acceptResponse } from '../handshake/h
 import { negotiateExtensions } from '../handshake/negotiate';
 import { Rejections } from '../handshake/rejections';
 import { selectSubprotocol } from '../handshake/select-subprotocol';
-import { CloseCode, Opcode } from '../protocol/constants';
-import { FrameCollector, writeMessage } from '../protocol/frame-writer';
+import { CloseCode } from '../protocol/constants';
 import { Connection, type ConnectionOwner, type SendData, type SendOptions } from './connection';
 import type { ServerEvents } from './events';
+import { PreparedMessage, fanOut } from './fan-out';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options';
 import type { PluginInstance } from './plugin';
+import { PubSub, type PublishOptions } from './pub-sub';
 import { abort, destroyOnError } from './reject';
 import { StandaloneHttpServer, type StandaloneHost } from './standalone';
-import { toBuffer } from './to-buffer';
 import { type EstablishedCallback, PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
 import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
 
@@ -50,6 +50,9 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   private readonly plugins: PluginInstance[] = [];
   private readonly pendingHandshakes = new Set<PendingHandshake>();
   private readonly maxPayloadForCodecs: number;
+  private readonly pubSub = new PubSub(this, this.plugins);
+  /** @internal */
+  readonly subscriptions = this.pubSub.registry;
 
   constructor(options: ServerOptions, onListening?: () => void) {
     super();
@@ -89,27 +92,37 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   /**
    * Sends one message to every open client (or those `filter` admits, less `except`). The
    * frames are built once and the same bytes written to each; a connection whose extensions
-   * transform messages (compression) encodes its own copy.
+   * transform messages (compression) encodes its own copy. Local to this process (a `filter`
+   * cannot travel): `publish` is what crosses processes.
    */
   broadcast(data: SendData, options: BroadcastOptions = {}): void {
-    const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : toBuffer(data);
-    const binary = options.binary ?? typeof data !== 'string';
-    const sendOptions: SendOptions = { binary, compress: options.compress };
-    let frames: Buffer[] | null = null;
-    for (const connection of this.clients) {
-      if (!connection.isOpen || connection === options.except) continue;
-      if (options.filter !== undefined && !options.filter(connection)) continue;
-      if (!connection.acceptsRawFrames) {
-        connection.send(payload, sendOptions);
-        continue;
-      }
-      if (frames === null) {
-        const collector = new FrameCollector();
-        writeMessage(collector, binary ? Opcode.Binary : Opcode.Text, payload, 0, this.options.maxFrameSize);
-        frames = collector.chunks;
-      }
-      connection.sendFrames(frames);
-    }
+    const message = new PreparedMessage(data, options, this.options.maxFrameSize);
+    fanOut(message, this.clients, options.except, options.filter);
+  }
+
+  /**
+   * Sends one message to this process's subscribers of `topic` (framed once, like `broadcast`;
+   * `except` skips one), then hands it to each plugin's `onPublish`, so that a pub/sub adapter
+   * carries it to the other processes. `publish` is the cross-process primitive; `broadcast`
+   * stays in this process.
+   */
+  publish(topic: string, data: SendData, options: PublishOptions = {}): void {
+    this.pubSub.publish(topic, data, options);
+  }
+
+  /** Delivers to this process's subscribers only, without `onPublish`: how an adapter delivers what other processes published. */
+  publishLocal(topic: string, data: SendData, options: PublishOptions = {}): void {
+    this.pubSub.publishLocal(topic, data, options);
+  }
+
+  /** The number of this process's connections subscribed to `topic`. */
+  subscriberCount(topic: string): number {
+    return this.subscriptions.subscriberCount(topic);
+  }
+
+  /** The topics that have at least one subscriber in this process. */
+  topics(): IterableIterator<string> {
+    return this.subscriptions.topics();
   }
 
   /**
@@ -250,6 +263,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   /** @internal */
   forgetConnection(connection: Connection): void {
     this.clients.delete(connection);
+    this.subscriptions.removeSubscriber(connection); // onTopicClose for topics left empty
   }
 
   /** @internal */
