@@ -10,6 +10,11 @@ import { toBuffer } from './to-buffer';
  * such connection; a connection whose extensions transform messages (compression) encodes its
  * own copy. Every delivery goes through `Connection.send` or `Connection.sendFrames`, so what
  * those do with a slow consumer applies here too, one connection at a time.
+ *
+ * Each connection a fan-out writes to stays corked until the next tick (as uWebSockets gathers
+ * a loop iteration's messages per subscriber): a burst of messages to many connections costs
+ * one writev per connection, not one per message. Order is kept, since everything written to a
+ * connection in that tick waits behind the same cork.
  */
 export class PreparedMessage {
   /** The message bytes (UTF-8 for text): a view on the caller's data, not a copy. */
@@ -38,6 +43,7 @@ export class PreparedMessage {
   /** Sends the message on `connection` if it is open. */
   deliverTo(connection: Connection): void {
     if (!connection.isOpen) return;
+    holdUntilNextTick(connection);
     if (!connection.acceptsRawFrames) {
       connection.send(this.payload, this.sendOptions);
       return;
@@ -66,4 +72,18 @@ export function fanOut(
     if (filter !== undefined && !filter(connection)) continue;
     message.deliverTo(connection);
   }
+}
+
+const heldThisTick = new Set<Connection>();
+
+function holdUntilNextTick(connection: Connection): void {
+  if (heldThisTick.has(connection)) return;
+  if (heldThisTick.size === 0) process.nextTick(releaseHeld);
+  heldThisTick.add(connection);
+  connection.cork();
+}
+
+function releaseHeld(): void {
+  for (const connection of heldThisTick) connection.uncork();
+  heldThisTick.clear();
 }

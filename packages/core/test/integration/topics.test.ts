@@ -141,6 +141,18 @@ describe('server.publish', () => {
     expect(clients[0].messages.map((m) => m.data)).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
   });
 
+  it('keeps a direct send between publishes in its place (one cork holds both until the next tick)', async () => {
+    const { server, clients, connections } = await subscribed([['t'], ['t']]);
+    server.publish('t', 'first');
+    connections[0].send('direct');
+    server.broadcast('broadcast');
+    server.publish('t', 'last');
+    await clients[0].message(3);
+    await clients[1].message(2);
+    expect(clients[0].messages.map((m) => m.data)).toEqual(['first', 'direct', 'broadcast', 'last']);
+    expect(clients[1].messages.map((m) => m.data)).toEqual(['first', 'broadcast', 'last']);
+  });
+
   it('compresses for a deflate subscriber, and not with { compress: false }', async () => {
     const started = await h.server({ extensions: [deflate({ threshold: 0 })] });
     const raw = await h.raw(started.port, { headers: DEFLATE_OFFER });
