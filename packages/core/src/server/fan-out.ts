@@ -14,7 +14,8 @@ import { toBuffer } from './to-buffer';
  * Each connection a fan-out writes to stays corked until the next tick (as uWebSockets gathers
  * a loop iteration's messages per subscriber): a burst of messages to many connections costs
  * one writev per connection, not one per message. Order is kept, since everything written to a
- * connection in that tick waits behind the same cork.
+ * connection in that tick waits behind the same cork. What waits is bounded: past FLUSH_BYTES
+ * the batch leaves at once, so a long burst to a fast reader does not look like a slow consumer.
  */
 export class PreparedMessage {
   /** The message bytes (UTF-8 for text): a view on the caller's data, not a copy. */
@@ -43,17 +44,19 @@ export class PreparedMessage {
   /** Sends the message on `connection` if it is open. */
   deliverTo(connection: Connection): void {
     if (!connection.isOpen) return;
-    holdUntilNextTick(connection);
     if (!connection.acceptsRawFrames) {
+      // Encoded (compressed) on its own, and written when its codec is done: nothing to hold.
       connection.send(this.payload, this.sendOptions);
       return;
     }
+    holdUntilNextTick(connection);
     if (this.frames === null) {
       const collector = new FrameCollector();
       writeMessage(collector, this.binary ? Opcode.Binary : Opcode.Text, this.payload, 0, this.maxFrameSize);
       this.frames = collector.chunks;
     }
     connection.sendFrames(this.frames);
+    if (connection.bufferedAmount > FLUSH_BYTES) flushHeld(connection);
   }
 }
 
@@ -74,12 +77,20 @@ export function fanOut(
   }
 }
 
+/** Bytes a held connection gathers before they are written without waiting for the tick's end. */
+const FLUSH_BYTES = 64 * 1024;
 const heldThisTick = new Set<Connection>();
 
 function holdUntilNextTick(connection: Connection): void {
   if (heldThisTick.has(connection)) return;
   if (heldThisTick.size === 0) process.nextTick(releaseHeld);
   heldThisTick.add(connection);
+  connection.cork();
+}
+
+/** Writes what `connection` gathered so far and keeps holding it (the cork count stays one). */
+function flushHeld(connection: Connection): void {
+  connection.uncork();
   connection.cork();
 }
 
