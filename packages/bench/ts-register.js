@@ -17,7 +17,7 @@ const ts = require('typescript');
 const packagesDir = path.resolve(__dirname, '..');
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
-  const match = /^@ws\/(core|deflate|heartbeat)$/.exec(request);
+  const match = /^@ws\/(core|deflate|heartbeat|redis)$/.exec(request);
   if (match) return path.join(packagesDir, match[1], 'src', 'index.ts');
   return resolveFilename.call(this, request, ...rest);
 };
