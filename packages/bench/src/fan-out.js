@@ -97,7 +97,8 @@ async function fanOut(rounds) {
   );
   console.log('| scenario | publish | broadcast | publish / broadcast (paired) | ws broadcast loop | publish / ws |');
   console.log('|---|---:|---:|---:|---:|---:|');
-  for (const scenario of SCENARIOS) {
+  const only = process.env.BENCH_FANOUT_ONLY; // a part of a scenario's name
+  for (const scenario of SCENARIOS.filter((s) => only === undefined || s.name.includes(only))) {
     const ours = await measure('ours', ['publish', 'broadcast'], scenario, rounds);
     const ws = await measure('ws', ['broadcast'], scenario, rounds);
     const [publish, broadcast, wsLoop] = [ours.publish, ours.broadcast, ws.broadcast].map(median);
