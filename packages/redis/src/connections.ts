@@ -32,10 +32,11 @@ export function connectStandalone(options: ResolvedRedisAdapterOptions, role: st
 
 /**
  * A cluster client with one sharded subscriber connection per master (ioredis' `shardedSubscribers`).
- * Its offline queue stays on: ioredis opens each node's connection lazily with the first command,
- * and with the queue off a command meeting a node connection still connecting is failed as
- * "closed" and retried on a random node, to come back through a MOVED redirect after later ones
- * (out of order). The adapter itself never publishes while the cluster is not ready.
+ * Its offline queue stays on (ioredis keeps it on for each node's connection anyway): ioredis
+ * opens node connections lazily with their first command, and with the cluster's queue off a
+ * command meeting a node connection still connecting is failed as "closed" and retried on a
+ * random node, to come back through a MOVED redirect after later ones: out of order. The adapter
+ * itself never publishes while the cluster is not ready.
  */
 export function connectCluster(options: ResolvedRedisAdapterOptions): Cluster {
   const { nodes, options: clusterOptions } = options.cluster!;
@@ -46,7 +47,6 @@ export function connectCluster(options: ResolvedRedisAdapterOptions): Cluster {
       ...options.redisOptions,
       ...clusterOptions.redisOptions,
       ...ADAPTER_SETTINGS,
-      enableOfflineQueue: true,
       connectionName: 'ws-redis',
     },
   });

@@ -72,7 +72,7 @@ export class RedisNode {
     });
   }
 
-  private request<T>(command: object, ms = 15_000): Promise<T> {
+  private request<T>(command: object, ms = 30_000): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer to ${JSON.stringify(command)}:\n${this.stderr}`)), ms);
