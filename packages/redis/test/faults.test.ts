@@ -4,7 +4,7 @@
  * port (the adapter reconnects and resubscribes by itself; in streams mode what was published
  * meanwhile is delivered after), Redis absent at start-up, and `server.close()` during an outage.
  */
-import { Client, RedisNode, sleep, until, type Received } from './helpers/nodes';
+import { Client, join, RedisNode, sleep, until, type Received } from './helpers/nodes';
 import { describeWithRedis, freePort, RedisServer } from './helpers/redis-server';
 
 jest.setTimeout(120_000);
@@ -44,12 +44,7 @@ describeWithRedis('@ws/redis when Redis fails', () => {
       for (const node of nodes.splice(0)) node.kill();
     }
 
-    async function join(node: RedisNode, topics: string[]): Promise<Client> {
-      const client = new Client(node.port, topics);
-      clients.push(client);
-      await client.opened();
-      return client;
-    }
+    const joinNode = (node: RedisNode, topics: string[]) => join(node, topics, clients);
 
     const connected = async (node: RedisNode) => (await node.stats()).connected;
 
@@ -76,8 +71,8 @@ describeWithRedis('@ws/redis when Redis fails', () => {
       });
 
       test('stopped: local delivery goes on; restarted: it reconnects and resubscribes by itself', async () => {
-        const onA = await join(a, ['f']);
-        const onB = await join(b, ['f']);
+        const onA = await joinNode(a, ['f']);
+        const onB = await joinNode(b, ['f']);
         await Promise.all([a.subscribed('f'), b.subscribed('f')]);
         await a.publish({ topic: 'f', publisher: 'A', count: 10 });
         await until(() => onA.received.length === 10 && onB.received.length === 10, 'delivery before the outage');
@@ -88,7 +83,7 @@ describeWithRedis('@ws/redis when Redis fails', () => {
         // Local subscribers are served directly, Redis or not.
         await until(() => onA.received.length === 30, 'local delivery during the outage');
         // A topic first subscribed while Redis is away is subscribed once it is back.
-        const lateOnB = await join(b, ['g']);
+        const lateOnB = await joinNode(b, ['g']);
         await sleep(1500); // several failed reconnects, each an error nobody listens to
         expect(a.isAlive && b.isAlive).toBe(true);
         if (mode === 'pubsub') {
@@ -118,7 +113,7 @@ describeWithRedis('@ws/redis when Redis fails', () => {
       });
 
       test('killed and restarted while a process publishes steadily', async () => {
-        const onB = await join(b, ['steady']);
+        const onB = await joinNode(b, ['steady']);
         await b.subscribed('steady');
         const batches = 60;
         for (let batch = 0; batch < batches; batch++) {
@@ -152,8 +147,29 @@ describeWithRedis('@ws/redis when Redis fails', () => {
         for (const message of onB.received) expect(message.text).toBe(Number(message.data.split(':')[1]) % 7 !== 0);
       });
 
+      if (mode === 'streams') {
+        test('past the local buffer, publishes are dropped and reported; the rest arrive in order', async () => {
+          const small = new RedisNode({ url: redis.url, mode, bufferMessages: 20 }, { listenErrors: false });
+          nodes.push(small);
+          await small.start();
+          await small.connected();
+          const onB = await joinNode(b, ['bounded']);
+          await b.subscribed('bounded');
+          await redis.kill();
+          await until(async () => !(await connected(small)), 'the node to see Redis gone');
+          await small.publish({ topic: 'bounded', publisher: 'S', count: 50 });
+          await until(async () => (await small.stats()).dropped.length > 0, 'a drop report');
+          expect((await small.stats()).dropped).toEqual([{ reason: 'buffer-full', messages: 30, bytes: 30 * 4 }]);
+          await redis.start(redis.port);
+          await until(() => onB.received.length >= 20, 'the 20 buffered messages', 30_000);
+          await sleep(300);
+          expect(byPublisher(onB.received)).toEqual({ S: range(0, 20) });
+          expect(small.isAlive).toBe(true);
+        });
+      }
+
       test('server.close() during an outage still lets the process exit', async () => {
-        await join(a, ['x']);
+        await joinNode(a, ['x']);
         await a.subscribed('x');
         await redis.kill();
         await until(async () => !(await connected(a)), 'the node to see Redis gone');
@@ -168,8 +184,8 @@ describeWithRedis('@ws/redis when Redis fails', () => {
       test('started while Redis is down: serves locally, connects once Redis comes', async () => {
         const port = await freePort();
         const [a, b] = await startNodes(2, `redis://127.0.0.1:${port}`);
-        const onA = await join(a, ['late']);
-        const onB = await join(b, ['late']);
+        const onA = await joinNode(a, ['late']);
+        const onB = await joinNode(b, ['late']);
         await a.publish({ topic: 'late', publisher: 'A', count: 5 });
         await until(() => onA.received.length === 5, 'local delivery without Redis');
         await sleep(1000);

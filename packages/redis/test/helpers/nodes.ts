@@ -153,6 +153,14 @@ export class Client {
   }
 }
 
+/** Opens a client on `node` joined to `topics`, kept in `clients` so the test can close them all. */
+export async function join(node: RedisNode, topics: string[], clients: Client[]): Promise<Client> {
+  const client = new Client(node.port, topics);
+  clients.push(client);
+  await client.opened();
+  return client;
+}
+
 /**
  * Checks `received` against the publishes `<publisher>:<i>`, i in [0, counts[publisher]):
  * each exactly once, in order per publisher, binary where i % binaryEvery === 0. Returns a list
