@@ -32,21 +32,27 @@ export function connectStandalone(options: ResolvedRedisAdapterOptions, role: st
 
 /**
  * A cluster client with one sharded subscriber connection per master (ioredis' `shardedSubscribers`).
- * Its offline queue stays on: ioredis opens each node's connection lazily with the first command,
- * and with the queue off a command meeting a node connection still connecting is failed as
- * "closed" and retried on a random node, to come back through a MOVED redirect after later ones
- * (out of order). The adapter itself never publishes while the cluster is not ready.
+ * Its offline queue stays on (ioredis keeps it on for each node's connection anyway): ioredis
+ * opens node connections lazily with their first command, and with the cluster's queue off a
+ * command meeting a node connection still connecting is failed as "closed" and retried on a
+ * random node, to come back through a MOVED redirect after later ones: out of order. The adapter
+ * itself never publishes while the cluster is not ready. For the same reason a command that meets
+ * a closed node connection is failed (`retryDelayOnFailover: 0`: reported as unconfirmed) rather
+ * than retried on a random node, and node connections reconnect by themselves
+ * (`clusterNodeRetryStrategy`), queueing what is sent meanwhile in order, so a master restarted
+ * on its address is used again without waiting for a MOVED.
  */
 export function connectCluster(options: ResolvedRedisAdapterOptions): Cluster {
   const { nodes, options: clusterOptions } = options.cluster!;
   return new Cluster(nodes, {
+    retryDelayOnFailover: 0,
+    clusterNodeRetryStrategy: (times: number) => Math.min(50 * 2 ** (times - 1), 2000),
     ...clusterOptions,
     shardedSubscribers: true,
     redisOptions: {
       ...options.redisOptions,
       ...clusterOptions.redisOptions,
       ...ADAPTER_SETTINGS,
-      enableOfflineQueue: true,
       connectionName: 'ws-redis',
     },
   });

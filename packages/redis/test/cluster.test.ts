@@ -5,7 +5,7 @@
  * publish exactly once, in per-publisher order, and each channel lives on the shard that owns it.
  */
 import { Redis } from 'ioredis';
-import { checkExactlyOnce, Client, RedisNode, sleep, until } from './helpers/nodes';
+import { checkExactlyOnce, Client, join, RedisNode, sleep, until } from './helpers/nodes';
 import { describeWithRedis, RedisCluster } from './helpers/redis-server';
 
 jest.setTimeout(120_000);
@@ -31,16 +31,11 @@ describeWithRedis('@ws/redis on a Redis Cluster (sharded pub/sub)', () => {
     await cluster?.dispose();
   });
 
-  async function join(node: RedisNode, joined: string[]): Promise<Client> {
-    const client = new Client(node.port, joined);
-    clients.push(client);
-    await client.opened();
-    return client;
-  }
+  const joinNode = (node: RedisNode, joined: string[]) => join(node, joined, clients);
 
   test('every client gets every publish exactly once, in per-publisher order; channels live on their shard', async () => {
     const receivers: Client[] = [];
-    for (const node of nodes) receivers.push(await join(node, topics));
+    for (const node of nodes) receivers.push(await joinNode(node, topics));
     for (const node of nodes) for (const topic of topics) await node.subscribed(topic);
 
     // Each shard channel is subscribed on exactly one master: the one that owns its slot.
@@ -74,9 +69,40 @@ describeWithRedis('@ws/redis on a Redis Cluster (sharded pub/sub)', () => {
     }
   });
 
+  test('a master killed and started again: its channels are subscribed again, delivery resumes', async () => {
+    const receivers = [await joinNode(nodes[0], ['omega']), await joinNode(nodes[1], ['omega'])];
+    await Promise.all([nodes[0].subscribed('omega'), nodes[1].subscribed('omega')]);
+    const channel = `${prefix}omega`;
+    const shardNumsub = async (port: number): Promise<number> => {
+      const redis = new Redis(port, '127.0.0.1', { retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      redis.on('error', () => undefined);
+      try {
+        return Number(((await redis.call('PUBSUB', 'SHARDNUMSUB', channel)) as [string, number])[1]);
+      } catch {
+        return -1;
+      } finally {
+        redis.disconnect();
+      }
+    };
+    let owner = cluster.nodes[0];
+    for (const node of cluster.nodes) if ((await shardNumsub(node.port)) === 2) owner = node;
+    expect(await shardNumsub(owner.port)).toBe(2);
+
+    await owner.kill();
+    await sleep(500);
+    await owner.start(owner.port); // same port, same nodes.conf: it owns the same slots, with no subscribers
+    await cluster.waitForOk();
+    // Nobody calls anything: both processes subscribe again by themselves.
+    await until(async () => (await shardNumsub(owner.port)) === 2, 'both processes to subscribe again', 30_000);
+    await nodes[2].publish({ topic: 'omega', publisher: 'after', count: 20 });
+    await until(() => receivers.every((client) => client.received.length >= 20), 'delivery after the restart');
+    await sleep(300);
+    for (const client of receivers) expect(checkExactlyOnce(client.received, { after: 20 })).toEqual([]);
+  });
+
   test('server.close() ends the cluster connections and the process exits by itself', async () => {
     const node = await new RedisNode({ cluster: { nodes: [{ host: '127.0.0.1', port: cluster.ports[0] }] }, prefix }).start();
-    await join(node, ['alpha']);
+    await joinNode(node, ['alpha']);
     await node.subscribed('alpha');
     expect(await node.close()).toBe(0);
   });

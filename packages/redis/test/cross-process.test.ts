@@ -4,7 +4,7 @@
  * text and binary as binary; in both modes.
  */
 import { Redis } from 'ioredis';
-import { checkExactlyOnce, Client, RedisNode, sleep, until } from './helpers/nodes';
+import { checkExactlyOnce, Client, join, RedisNode, sleep, until } from './helpers/nodes';
 import { describeWithRedis, RedisServer } from './helpers/redis-server';
 
 jest.setTimeout(90_000);
@@ -42,19 +42,14 @@ describeWithRedis('@ws/redis across three processes', () => {
       for (const node of nodes) node.kill();
     });
 
-    async function join(node: RedisNode, topics: string[]): Promise<Client> {
-      const client = new Client(node.port, topics);
-      clients.push(client);
-      await client.opened();
-      return client;
-    }
+    const joinNode = (node: RedisNode, topics: string[]) => join(node, topics, clients);
 
     test('every client on every process gets every publish exactly once, in per-publisher order', async () => {
       const news: Client[] = [];
       const other: Client[] = [];
       for (const node of nodes) {
-        news.push(await join(node, ['news']), await join(node, ['news', 'sport']));
-        other.push(await join(node, ['other']));
+        news.push(await joinNode(node, ['news']), await joinNode(node, ['news', 'sport']));
+        other.push(await joinNode(node, ['other']));
       }
       await Promise.all(nodes.map((node) => node.subscribed('news')));
       const count = 300;
@@ -73,7 +68,7 @@ describeWithRedis('@ws/redis across three processes', () => {
     });
 
     test('a 1 MiB message, text and binary, arrives byte for byte', async () => {
-      const receivers = await Promise.all(nodes.map((node) => join(node, ['big'])));
+      const receivers = await Promise.all(nodes.map((node) => joinNode(node, ['big'])));
       await Promise.all(nodes.map((node) => node.subscribed('big')));
       const size = 1024 * 1024;
       await nodes[1].publish({ topic: 'big', publisher: 'big', count: 2, binaryEvery: 2, padding: size });
@@ -93,12 +88,12 @@ describeWithRedis('@ws/redis across three processes', () => {
         const channel = `${prefix}solo`;
         const numsub = async () => Number(((await inspector.pubsub('NUMSUB', channel)) as [string, number])[1]);
         expect(await numsub()).toBe(0);
-        const first = await join(nodes[0], ['solo']);
-        const second = await join(nodes[0], ['solo']);
+        const first = await joinNode(nodes[0], ['solo']);
+        const second = await joinNode(nodes[0], ['solo']);
         await nodes[0].subscribed('solo');
         // One subscription for the process, however many local subscribers; none from the others.
         expect(await numsub()).toBe(1);
-        const elsewhere = await join(nodes[2], ['solo']);
+        const elsewhere = await joinNode(nodes[2], ['solo']);
         await nodes[2].subscribed('solo');
         expect(await numsub()).toBe(2);
         first.close();
@@ -112,7 +107,7 @@ describeWithRedis('@ws/redis across three processes', () => {
       });
     } else {
       test('each topic is one stream, trimmed near maxLen', async () => {
-        const receiver = await join(nodes[0], ['trim']);
+        const receiver = await joinNode(nodes[0], ['trim']);
         await nodes[0].subscribed('trim');
         await nodes[1].publish({ topic: 'trim', publisher: 't', count: 50 });
         await until(() => receiver.received.length >= 50, 'the 50 entries');

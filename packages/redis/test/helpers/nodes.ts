@@ -72,7 +72,7 @@ export class RedisNode {
     });
   }
 
-  private request<T>(command: object, ms = 15_000): Promise<T> {
+  private request<T>(command: object, ms = 30_000): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer to ${JSON.stringify(command)}:\n${this.stderr}`)), ms);
@@ -151,6 +151,14 @@ export class Client {
   close(): void {
     this.socket.terminate();
   }
+}
+
+/** Opens a client on `node` joined to `topics`, kept in `clients` so the test can close them all. */
+export async function join(node: RedisNode, topics: string[], clients: Client[]): Promise<Client> {
+  const client = new Client(node.port, topics);
+  clients.push(client);
+  await client.opened();
+  return client;
 }
 
 /**
