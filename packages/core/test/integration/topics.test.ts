@@ -5,7 +5,7 @@
  * clients. "Not received" is asserted with a marker sent after the publish (fan-out-clients.ts).
  */
 import { constants, inflateRawSync } from 'node:zlib';
-import { Connection, type Plugin, type PluginInstance, type PublishFlags } from '@ws/core';
+import { Connection, type Plugin, type PluginInstance } from '@ws/core';
 import { deflate } from '@ws/deflate';
 import { Recorder, delay, until } from '../helpers/events';
 import { clientsOf, receivedBeforeMarker } from '../helpers/fan-out-clients';
@@ -330,7 +330,3 @@ describe('plugin hooks (the adapter seam)', () => {
     expect(log).toEqual([]);
   });
 });
-
-// A compile-time check that the hook's flags are the exported type.
-const _flags: PublishFlags = { binary: false, compress: true };
-void _flags;
