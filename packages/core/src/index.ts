@@ -10,8 +10,10 @@ export type {
   VerifyResult,
   VerifyRejection,
   ProtocolSelector,
+  OriginCheck,
 } from './server/options';
 export type { Plugin, PluginInstance, PublishFlags } from './server/plugin';
+export { TimerWheel, WheelEntry } from './server/timer-wheel';
 export type {
   Extension,
   ExtensionAcceptance,

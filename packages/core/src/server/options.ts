@@ -2,6 +2,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Extension } from '../extension/extension';
 import { checkExtensionList } from '../handshake/negotiate';
+import { originListCheck } from '../handshake/origin';
 import { type BackpressureLimits, type BackpressurePolicy, DEFAULT_MAX_BUFFERED_AMOUNT, resolveBackpressure } from './backpressure';
 import type { Plugin } from './plugin';
 
@@ -14,6 +15,9 @@ export interface VerifyRejection {
 
 export type VerifyResult = boolean | VerifyRejection;
 export type VerifyClient = (request: IncomingMessage) => VerifyResult | Promise<VerifyResult>;
+
+/** Admits (true) or refuses with 403 an upgrade by its `Origin` header, as sent (undefined without one). */
+export type OriginCheck = (origin: string | undefined, request: IncomingMessage) => boolean;
 
 /** Picks one of the client's subprotocols, or none. */
 export type ProtocolSelector = (offered: readonly string[], request: IncomingMessage) => string | undefined | null | false;
@@ -29,14 +33,22 @@ export interface ServerOptions {
   noServer?: boolean;
   /** Serve only this path (query ignored). */
   path?: string;
-  /** Largest incoming message in bytes, after extensions decode it. Default 100 MiB. */
+  /** Largest incoming message in bytes, after extensions decode it and as received before. Default 100 MiB. */
   maxPayload?: number;
   /** Outgoing messages are split into frames of at most this many bytes. Default 1 MiB. */
   maxFrameSize?: number;
   /** Open connections plus handshakes in progress; past it upgrades get 503. Default Infinity. */
   maxConnections?: number;
-  /** Milliseconds a client has to finish its handshake. Default 10000. */
+  /**
+   * Milliseconds a client has to finish its handshake: standalone, from the socket's accept until
+   * the 101 is written, however slowly the request trickles in; every mode, the time an async
+   * `verifyClient` may take. Default 10000.
+   */
   handshakeTimeout?: number;
+  /** Milliseconds a connection may go without receiving a byte before it is closed with 1001. Default 0 (off). */
+  idleTimeout?: number;
+  /** Origins allowed to connect (exact, as `scheme://host[:port]`), or a function; others get 403. */
+  allowedOrigins?: readonly string[] | OriginCheck;
   /** Milliseconds to wait for the peer's close frame after sending ours. Default 5000. */
   closeTimeout?: number;
   /**
@@ -65,6 +77,9 @@ export interface ResolvedOptions {
   readonly maxFrameSize: number;
   readonly maxConnections: number;
   readonly handshakeTimeout: number;
+  /** 0 when off. */
+  readonly idleTimeout: number;
+  readonly allowedOrigins: OriginCheck | undefined;
   readonly closeTimeout: number;
   readonly backpressure: BackpressureLimits;
   readonly protocols: readonly string[] | ProtocolSelector | undefined;
@@ -134,6 +149,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxFrameSize: positive('maxFrameSize', options.maxFrameSize, DEFAULTS.maxFrameSize, true),
     maxConnections: positive('maxConnections', options.maxConnections, DEFAULTS.maxConnections, true),
     handshakeTimeout: timeout('handshakeTimeout', options.handshakeTimeout, DEFAULTS.handshakeTimeout),
+    idleTimeout: options.idleTimeout === 0 ? 0 : timeout('idleTimeout', options.idleTimeout, 0),
+    allowedOrigins: resolveOriginCheck(options.allowedOrigins),
     closeTimeout: timeout('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
     backpressure,
     protocols: options.protocols,
@@ -141,4 +158,10 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     extensions,
     plugins: options.plugins ?? [],
   };
+}
+
+function resolveOriginCheck(allowed: ServerOptions['allowedOrigins']): OriginCheck | undefined {
+  if (allowed === undefined || typeof allowed === 'function') return allowed;
+  if (!Array.isArray(allowed)) throw new TypeError('option allowedOrigins must be an array of origins or a function');
+  return originListCheck(allowed);
 }

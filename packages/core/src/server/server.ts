@@ -13,7 +13,9 @@ import { Connection, type ConnectionOwner, type SendData, type SendOptions } fro
 import type { ServerEvents } from './events';
 import { PreparedMessage, fanOut } from './fan-out';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options';
-import type { PluginInstance } from './plugin';
+import { HandshakeDeadlines } from './handshake-deadlines';
+import { IdleTimeout } from './idle-timeout';
+import { closePlugins, type PluginInstance } from './plugin';
 import { PubSub, type PublishOptions } from './pub-sub';
 import { abort, destroyOnError } from './reject';
 import { StandaloneHttpServer, type StandaloneHost } from './standalone';
@@ -50,6 +52,11 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   private readonly plugins: PluginInstance[] = [];
   private readonly pendingHandshakes = new Set<PendingHandshake>();
   private readonly maxPayloadForCodecs: number;
+  /** @internal */
+  readonly handshakeDeadlines: HandshakeDeadlines;
+  private pluginsClosing = false;
+  private shutdownPromise: Promise<void> | null = null;
+  private resolveShutdown: (() => void) | null = null;
   private readonly pubSub = new PubSub(this, this.plugins);
   /** @internal */
   readonly subscriptions = this.pubSub.registry;
@@ -59,6 +66,8 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     this.options = resolveOptions(options);
     const { maxPayload } = this.options;
     this.maxPayloadForCodecs = Number.isFinite(maxPayload) ? maxPayload : 0;
+    this.handshakeDeadlines = new HandshakeDeadlines(this.options.handshakeTimeout);
+    if (this.options.idleTimeout > 0) this.plugins.push(new IdleTimeout(this.options.idleTimeout));
 
     if (this.options.port !== undefined) {
       this.standalone = new StandaloneHttpServer(this, { ...this.options, port: this.options.port });
@@ -128,29 +137,37 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   }
 
   /**
-   * Closes every client with 1001 (going away), stops listening (standalone) or detaches from
-   * the HTTP server, and stops plugins. `callback` and the `shutdown` event follow once every
-   * connection is gone.
+   * Closes every client with 1001 (going away) after the messages already sent to it, refuses
+   * new and pending handshakes with 503, stops listening (standalone), and stops plugins. The
+   * promise resolves (and `callback` runs, and `shutdown` fires) once every connection is gone
+   * (closed, or destroyed at `closeTimeout`) and every plugin's `close()` has settled.
    */
-  close(callback?: () => void): void {
+  close(callback?: () => void): Promise<void> {
     if (callback !== undefined) {
       if (this.state === State.Closed) process.nextTick(callback);
       else this.once('shutdown', callback);
     }
-    if (this.state !== State.Running) return;
+    this.shutdownPromise ??= new Promise<void>((resolve) => (this.resolveShutdown = resolve));
+    if (this.state !== State.Running) return this.shutdownPromise;
     this.state = State.Closing;
-    for (const plugin of this.plugins) plugin.close?.();
+    const pluginsClosed = closePlugins(this.plugins, (error) => this.emit('error', error));
+    if (pluginsClosed !== null) {
+      this.pluginsClosing = true;
+      void pluginsClosed.then(() => {
+        this.pluginsClosing = false;
+        this.maybeFinishShutdown();
+      });
+    }
     if (this.standalone !== null) {
       this.standalone.close(() => {
         this.httpServerClosed = true;
         this.maybeFinishShutdown();
       });
-    } else if (this.options.server !== undefined) {
-      detachFromHttpServer(this.options.server as HttpServer, this);
     }
     for (const handshake of [...this.pendingHandshakes]) handshake.cancel(Rejections.shuttingDown());
     for (const connection of this.clients) connection.close(CloseCode.GoingAway, 'Server shutting down');
     this.maybeFinishShutdown();
+    return this.shutdownPromise;
   }
 
   // ---- UpgradeHost -----------------------------------------------------------------------
@@ -197,6 +214,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     const headers = acceptHeaders(upgrade.key, protocol, negotiation.header);
     this.emit('headers', headers, request);
     socket.write(acceptResponse(headers));
+    this.handshakeDeadlines.release(socket);
     (socket as Partial<Socket>).setTimeout?.(0);
     socket.removeAllListeners('timeout');
     socket.removeListener('error', destroyOnError);
@@ -301,7 +319,11 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   private maybeFinishShutdown(): void {
     if (this.state !== State.Closing) return;
     if (this.clients.size > 0 || this.pendingHandshakes.size > 0 || !this.httpServerClosed) return;
+    if (this.pluginsClosing) return;
     this.state = State.Closed;
+    // Attached: detached only now, so upgrades that come while clients close still get 503.
+    if (this.options.server !== undefined) detachFromHttpServer(this.options.server as HttpServer, this);
+    this.resolveShutdown?.();
     this.emit('shutdown');
   }
 }

@@ -58,9 +58,8 @@ async function shutDown(): Promise<void> {
 }
 
 function finish(): void {
-  // After the immediates already queued (the read of clientsAfterClose): a socket's close is
-  // emitted in the close-callbacks phase, so on a loaded machine a poll timer of shutDown() can
-  // run before that read does.
+  // A check-phase turn first: the `close` handler's setImmediate above, queued before this one,
+  // has then run even when the shutdown wait ended in the timers phase right after the close.
   setImmediate(() => {
     console.log(JSON.stringify(result));
     process.exit(0);
