@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Server } from '@ws/core';
+import { Server, type Plugin } from '@ws/core';
 import { deflate } from '@ws/deflate';
 import { heartbeat } from '@ws/heartbeat';
-import { DEFAULT_LIMITS, type ChatLimits } from './chat-protocol';
+import { DEFAULT_LIMITS, type ChatLimits, type ServerIdentity } from './chat-protocol';
 import { ChatRoom } from './chat-room';
 import { createStaticHandler } from './static-files';
 
@@ -23,6 +23,12 @@ export interface ChatOptions {
   maxBytesPerSecond?: number;
   /** Receives one line per connection, disconnection and connection error. Default: silent. */
   log?: (line: string) => void;
+  /** More plugins after the heartbeat: a pub/sub adapter joins this room to other processes'. */
+  plugins?: Plugin[];
+  /** This process as the page shows it. Default `{ name: 'chat', pid: process.pid }`. */
+  identity?: ServerIdentity;
+  /** Participant ids: `first`, `first + step`, … (one `first` per process sharing the room). Default 1, 1. */
+  ids?: { first: number; step: number };
 }
 
 export interface ChatHandle {
@@ -34,6 +40,9 @@ export interface ChatHandle {
   /** Closes every connection with 1001 (going away) and stops listening. */
   close(): Promise<void>;
 }
+
+/** The one room's topic. */
+const ROOM_TOPIC = 'chat';
 
 /** `src/` under ts-jest and `dist/` once built both sit next to `public/`. */
 const PUBLIC_DIR = join(__dirname, '..', 'public');
@@ -52,12 +61,15 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
     path: '/chat',
     maxPayload: limits.payload,
     extensions: [deflate()],
-    plugins: [heartbeat({ interval: options.heartbeatInterval ?? 30_000 })],
+    plugins: [heartbeat({ interval: options.heartbeatInterval ?? 30_000 }), ...(options.plugins ?? [])],
   });
   const room = new ChatRoom(wsServer, {
     limits,
     maxMessagesPerSecond: options.maxMessagesPerSecond ?? 50,
     maxBytesPerSecond: options.maxBytesPerSecond ?? 8 * 1024 * 1024,
+    topic: ROOM_TOPIC,
+    identity: options.identity ?? { name: 'chat', pid: process.pid },
+    ids: options.ids ?? { first: 1, step: 1 },
   });
   const log = options.log;
   // A failing connection is already closed by core with the right close code, and the room hears

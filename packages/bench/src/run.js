@@ -4,6 +4,7 @@
 const { fork } = require('node:child_process');
 const path = require('node:path');
 const { runLoad, openIdle } = require('./load-client');
+const { fanOut } = require('./fan-out');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const SCENARIOS = [
@@ -92,9 +93,10 @@ async function idleMemory() {
 
 (async () => {
   console.log(`node ${process.version}, ${require('node:os').cpus().length} cores\n`);
-  const only = process.env.BENCH_ONLY; // 'throughput' or 'memory'
-  if (only !== 'memory') await throughput();
-  if (only !== 'throughput') await idleMemory();
+  const only = process.env.BENCH_ONLY; // 'throughput', 'memory' or 'fanout'
+  if (only === undefined || only === 'throughput') await throughput();
+  if (only === undefined || only === 'memory') await idleMemory();
+  if (only === undefined || only === 'fanout') await fanOut(ROUNDS);
 })().catch((error) => {
   console.error(error);
   process.exit(1);

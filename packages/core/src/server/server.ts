@@ -92,8 +92,10 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   /**
    * Sends one message to every open client (or those `filter` admits, less `except`). The
    * frames are built once and the same bytes written to each; a connection whose extensions
-   * transform messages (compression) encodes its own copy. Local to this process (a `filter`
-   * cannot travel): `publish` is what crosses processes.
+   * transform messages (compression) encodes its own copy. Each connection applies its own
+   * backpressure limit: one that is full has the message dropped (and, by default, is closed),
+   * and the loop goes on to the others. Local to this process (a `filter` cannot travel):
+   * `publish` is what crosses processes.
    */
   broadcast(data: SendData, options: BroadcastOptions = {}): void {
     const message = new PreparedMessage(data, options, this.options.maxFrameSize);
@@ -210,6 +212,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
       maxPayload: options.maxPayload,
       maxFrameSize: options.maxFrameSize,
       closeTimeout: options.closeTimeout,
+      backpressure: options.backpressure,
     });
     this.clients.add(connection);
     try {
@@ -258,6 +261,11 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   /** @internal */
   onConnectionError(connection: Connection, error: Error): void {
     this.emit('error', error, connection);
+  }
+
+  /** @internal */
+  onConnectionDropped(connection: Connection, byteLength: number): void {
+    this.emit('dropped', connection, byteLength);
   }
 
   /** @internal */

@@ -5,11 +5,12 @@
  * clients. "Not received" is asserted with a marker sent after the publish (fan-out-clients.ts).
  */
 import { constants, inflateRawSync } from 'node:zlib';
-import type { Connection, Plugin, PluginInstance, PublishFlags } from '@ws/core';
+import { Connection, type Plugin, type PluginInstance } from '@ws/core';
 import { deflate } from '@ws/deflate';
-import { until } from '../helpers/events';
+import { Recorder, delay, until } from '../helpers/events';
 import { clientsOf, receivedBeforeMarker } from '../helpers/fan-out-clients';
 import { useHarness } from '../helpers/harness';
+import { upgradeRequest } from '../helpers/raw-http';
 import { xorExtension } from '../helpers/xor-extension';
 
 const h = useHarness();
@@ -141,6 +142,18 @@ describe('server.publish', () => {
     expect(clients[0].messages.map((m) => m.data)).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
   });
 
+  it('keeps a direct send between publishes in its place (one cork holds both until the next tick)', async () => {
+    const { server, clients, connections } = await subscribed([['t'], ['t']]);
+    server.publish('t', 'first');
+    connections[0].send('direct');
+    server.broadcast('broadcast');
+    server.publish('t', 'last');
+    await clients[0].message(3);
+    await clients[1].message(2);
+    expect(clients[0].messages.map((m) => m.data)).toEqual(['first', 'direct', 'broadcast', 'last']);
+    expect(clients[1].messages.map((m) => m.data)).toEqual(['first', 'broadcast', 'last']);
+  });
+
   it('compresses for a deflate subscriber, and not with { compress: false }', async () => {
     const started = await h.server({ extensions: [deflate({ threshold: 0 })] });
     const raw = await h.raw(started.port, { headers: DEFLATE_OFFER });
@@ -199,6 +212,28 @@ describe('server.publish', () => {
     expect(received).toEqual([sent, sent]);
     expect(clients[1].messages.length).toBeLessThan(50);
     await until(() => started.server.subscriberCount('burst') === 2, 'the vanished subscribers to be forgotten');
+  });
+
+  it('cuts off a subscriber that does not read (1013) while the others get every message', async () => {
+    const limits = { maxBufferedAmount: 1024 * 1024, sendHighWaterMark: 256 * 1024 };
+    const started = await h.server(limits);
+    const stuckSocket = (await h.request(started.port, upgradeRequest())).socket; // paused: never reads
+    const { connection: stuck } = await started.connection(0);
+    const drops = new Recorder(stuck, ['dropped']);
+    const { clients, connections } = await clientsOf(h, started, 2);
+    for (const connection of [stuck, ...connections]) connection.subscribe('feed');
+    const total = 160; // 10 MiB: past the limit and what the kernel takes for the non-reader
+    for (let i = 0; i < total; i += 2) {
+      for (const index of [i, i + 1]) started.server.publish('feed', Buffer.alloc(64 * 1024, index & 0xff));
+      await delay(1);
+    }
+    for (const client of clients) await client.message(total - 1, 20_000);
+    for (const client of clients) {
+      expect(client.messages.map((m) => (m.data as Buffer)[0])).toEqual(Array.from({ length: total }, (_, i) => i & 0xff));
+    }
+    expect(stuck.readyState).toBeGreaterThanOrEqual(Connection.CLOSING);
+    expect(drops.count('dropped')).toBe(1); // closing after the first drop: later publishes skip it
+    stuckSocket.destroy();
   });
 
   it('reaches nobody, and does not fail, when the topic has no subscriber', async () => {
@@ -295,7 +330,3 @@ describe('plugin hooks (the adapter seam)', () => {
     expect(log).toEqual([]);
   });
 });
-
-// A compile-time check that the hook's flags are the exported type.
-const _flags: PublishFlags = { binary: false, compress: true };
-void _flags;
