@@ -1,10 +1,11 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import { ExtensionChain } from '../extension/chain';
 import type { ExtensionCodec } from '../extension/extension';
-import { type ValidUpgrade, acceptHeaders, acceptResponse } from '../handshake/handshake';
+import type { ValidUpgrade } from '../handshake/handshake';
 import { negotiateExtensions } from '../handshake/negotiate';
 import { Rejections } from '../handshake/rejections';
 import { selectSubprotocol } from '../handshake/select-subprotocol';
@@ -14,9 +15,11 @@ import { Connection, type ConnectionOwner, type SendData, type SendOptions } fro
 import type { ServerEvents } from './events';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options';
 import type { PluginInstance } from './plugin';
-import { abort, destroyOnError } from './reject';
+import { destroyOnError } from './reject';
+import { performStreamUpgrade } from './h2-upgrade';
 import { StandaloneHttpServer, type StandaloneHost } from './standalone';
 import { toBuffer } from './to-buffer';
+import { type HandshakeTransport, type UpgradeRequest, socketTransport } from './transport';
 import { type EstablishedCallback, PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
 import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
 
@@ -62,7 +65,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
       this.httpServerClosed = false;
       if (onListening !== undefined) this.standalone.httpServer.once('listening', onListening);
     } else if (this.options.server !== undefined) {
-      attachToHttpServer(this.options.server as HttpServer, this);
+      attachToHttpServer(this.options.server, this);
     }
     for (const plugin of this.options.plugins) this.plugins.push(plugin.attach(this));
   }
@@ -84,6 +87,16 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, callback?: EstablishedCallback): void {
     performUpgrade(this, request, socket, head, callback);
+  }
+
+  /**
+   * The HTTP/2 counterpart of `handleUpgrade` (RFC 8441), for a framework that owns the
+   * `Http2SecureServer`: give it a stream whose headers are an extended CONNECT with
+   * `:protocol websocket` (the server's `stream` event). It answers `:status 200` and opens the
+   * connection on the stream, or refuses with an HTTP/2 error status.
+   */
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, callback?: EstablishedCallback): void {
+    performStreamUpgrade(this, stream, headers, callback);
   }
 
   /**
@@ -131,7 +144,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
         this.maybeFinishShutdown();
       });
     } else if (this.options.server !== undefined) {
-      detachFromHttpServer(this.options.server as HttpServer, this);
+      detachFromHttpServer(this.options.server, this);
     }
     for (const handshake of [...this.pendingHandshakes]) handshake.cancel(Rejections.shuttingDown());
     for (const connection of this.clients) connection.close(CloseCode.GoingAway, 'Server shutting down');
@@ -152,11 +165,12 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
 
   /** @internal */
   establish(
-    request: IncomingMessage,
+    request: UpgradeRequest,
     socket: Duplex,
     head: Buffer,
     upgrade: ValidUpgrade,
     callback?: EstablishedCallback,
+    transport: HandshakeTransport = socketTransport,
   ): void {
     if (socket.destroyed || !socket.writable) {
       socket.destroy();
@@ -173,15 +187,15 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
         for (const { acceptance } of negotiation.accepted) codecs.push(acceptance.createCodec(context));
       } catch (error) {
         new ExtensionChain(codecs).dispose(); // the codecs made before the failing one
-        abort(socket, Rejections.internalError());
+        transport.refuse(socket, Rejections.internalError());
         this.onHandshakeError(error);
         return;
       }
       chain = new ExtensionChain(codecs);
     }
-    const headers = acceptHeaders(upgrade.key, protocol, negotiation.header);
+    const headers = transport.acceptLines(upgrade, protocol, negotiation.header);
     this.emit('headers', headers, request);
-    socket.write(acceptResponse(headers));
+    transport.accept(socket, headers);
     (socket as Partial<Socket>).setTimeout?.(0);
     socket.removeAllListeners('timeout');
     socket.removeListener('error', destroyOnError);
@@ -189,6 +203,8 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     const connection = new Connection({
       socket,
       request,
+      transport: transport.kind,
+      remoteAddress: transport.remoteAddress(socket),
       owner: this,
       protocol,
       extensions: negotiation.header,
