@@ -202,11 +202,11 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.armCloseTimer();
   }
 
-  /** Destroys the socket at once; the close event reports 1006. */
+  /** Destroys the socket (resets the HTTP/2 stream) at once; the close event reports 1006. */
   terminate(): void {
     if (this.state === Connection.CLOSED) return;
     this.state = Connection.CLOSING;
-    this.socket.destroy();
+    destroySocket(this.socket);
   }
 
   // ---- OutputSink ------------------------------------------------------------------------
