@@ -19,6 +19,8 @@ export interface H2Setup {
   allowHTTP1?: boolean;
   /** The application's own compat-API handler for ordinary requests. */
   onRequest?: (request: http2.Http2ServerRequest, response: http2.Http2ServerResponse) => void;
+  /** The server's own HTTP/2 settings. */
+  settings?: http2.Settings;
 }
 
 export interface H2Started extends ObservedServer {
@@ -35,7 +37,11 @@ export class H2Harness {
 
   /** An `Http2SecureServer` on 127.0.0.1, port 0. */
   async http2(setup: H2Setup = {}): Promise<{ httpServer: http2.Http2SecureServer; port: number }> {
-    const httpServer = http2.createSecureServer({ ...this.tls, allowHTTP1: setup.allowHTTP1 ?? false });
+    const httpServer = http2.createSecureServer({
+      ...this.tls,
+      allowHTTP1: setup.allowHTTP1 ?? false,
+      settings: setup.settings,
+    });
     if (setup.onRequest !== undefined) httpServer.on('request', setup.onRequest);
     httpServer.on('session', (session) => {
       this.serverSessions.add(session);
