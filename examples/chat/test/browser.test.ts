@@ -3,28 +3,16 @@
  * Outside CI a missing browser skips this file with a warning; in CI (CI=true) it fails.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startChat, type ChatHandle } from '../src/chat-server';
+import { describeInBrowser, launchChromium } from './helpers/chromium';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_FOUND = existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
 const SCREENSHOT = join(__dirname, '..', 'screenshot.png');
 const WAIT_MS = 10_000;
 
-if (!CHROMIUM_FOUND && !IN_CI) {
-  console.warn(
-    `Skipping the chat's browser tests: Chromium not found at ${CHROMIUM}. ` +
-      'Install it (apt-get install chromium) or set CHROMIUM_PATH; with CI=true this fails instead.',
-  );
-}
-
 // The only conditional skip in the repository: no browser on a developer's machine.
-const describeInBrowser = CHROMIUM_FOUND || IN_CI ? describe : describe.skip;
-
-describeInBrowser('the chat page in Chromium', () => {
+describeInBrowser("the chat's browser tests")('the chat page in Chromium', () => {
   let chat: ChatHandle;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
@@ -80,22 +68,8 @@ describeInBrowser('the chat page in Chromium', () => {
   }
 
   beforeAll(async () => {
-    if (!CHROMIUM_FOUND) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
     chat = await startChat({ port: 0, heartbeatInterval: 1000 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // A plain launch() already runs on a fresh temporary profile.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     ada = await openPage();
     grace = await openPage();
     await joinAs(ada, 'Ada');

@@ -1,0 +1,82 @@
+/**
+ * The chat over TLS and HTTP/2 in headless Chromium: the page, its files and the WebSocket share
+ * one h2 connection (RFC 8441); with HTTP/2 turned off in the browser, everything falls back to
+ * HTTP/1.1 and still works. The server's log says which transport each WebSocket came over.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { startChat, type ChatHandle } from '../src/chat-server';
+import { selfSignedCertificate } from '../src/self-signed';
+import { describeInBrowser, launchChromium } from './helpers/chromium';
+
+const WAIT_MS = 10_000;
+
+describeInBrowser("the chat's HTTP/2 browser tests")('the chat over HTTP/2 in Chromium', () => {
+  let chat: ChatHandle;
+  const log: string[] = [];
+  const browsers: Browser[] = [];
+  const scriptErrors: string[] = [];
+
+  beforeAll(async () => {
+    chat = await startChat({ port: 0, tls: selfSignedCertificate(), log: (line) => log.push(line) });
+  });
+
+  afterAll(async () => {
+    for (const browser of browsers) await browser.close();
+    await chat?.close();
+  });
+
+  /** A page of a browser started with `args`, joined as `name`, once its WebSocket is open. */
+  async function joinedPage(args: string[], name: string): Promise<Page> {
+    const browser = await launchChromium(['--ignore-certificate-errors', ...args]);
+    browsers.push(browser);
+    const page = await browser.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    page.on('pageerror', (error) => scriptErrors.push(error.message));
+    await page.goto(chat.url);
+    await page.locator('#state[data-state="open"]').waitFor();
+    await page.fill('#name', name);
+    await page.click('#join');
+    await page.locator('#message-form').waitFor({ state: 'visible' });
+    return page;
+  }
+
+  async function say(page: Page, text: string): Promise<void> {
+    await page.fill('#text', text);
+    await page.press('#text', 'Enter');
+  }
+
+  const message = (page: Page, text: string) => page.locator('#messages li.message .text', { hasText: text });
+  const pageProtocol = (page: Page) =>
+    page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).nextHopProtocol);
+  const opened = (transport: string) => log.filter((line) => line.startsWith(`open 127.0.0.1 ${transport} `));
+
+  let h2Page: Page;
+
+  it('opens the wss:// WebSocket as an HTTP/2 stream, the page having come over h2 too', async () => {
+    h2Page = await joinedPage([], 'Ada');
+    await expect(pageProtocol(h2Page)).resolves.toBe('h2');
+    expect(opened('h2')).toHaveLength(1);
+    expect(opened('h1')).toHaveLength(0);
+    // permessage-deflate is negotiated on the stream as on HTTP/1.1.
+    await expect(h2Page.textContent('#extensions')).resolves.toMatch(/^permessage-deflate/);
+  });
+
+  it('round-trips messages both ways over the stream', async () => {
+    await say(h2Page, 'Hello over one HTTP/2 connection.');
+    await message(h2Page, 'Hello over one HTTP/2 connection.').waitFor();
+  });
+
+  it('falls back to HTTP/1.1 with HTTP/2 turned off in the browser, and both pages talk', async () => {
+    const h1Page = await joinedPage(['--disable-http2'], 'Grace');
+    await expect(pageProtocol(h1Page)).resolves.toBe('http/1.1');
+    expect(opened('h1')).toHaveLength(1);
+    await say(h1Page, 'Hi Ada, I came over HTTP/1.1.');
+    await message(h2Page, 'Hi Ada, I came over HTTP/1.1.').waitFor();
+    await say(h2Page, 'Hi Grace, I am on an h2 stream.');
+    await message(h1Page, 'Hi Grace, I am on an h2 stream.').waitFor();
+  });
+
+  it('raised no script errors', () => {
+    expect(scriptErrors).toEqual([]);
+  });
+});
