@@ -18,7 +18,8 @@ function parsePort(value: string | undefined): number {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+  // pnpm may pass a `--` separator through: it is not an argument.
+  const args = process.argv.slice(2).filter((arg) => arg !== '--');
   const h2 = args.includes('--h2');
   const port = parsePort(args.find((arg) => arg !== '--h2') ?? process.env.PORT);
   const host = process.env.HOST || '127.0.0.1';
