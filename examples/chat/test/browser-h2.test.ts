@@ -3,6 +3,9 @@
  * one h2 connection (RFC 8441); with HTTP/2 turned off in the browser, everything falls back to
  * HTTP/1.1 and still works. The server's log says which transport each WebSocket came over.
  */
+import { createSecureServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { Server } from '@ws/core';
 import type { Browser, Page } from 'playwright-core';
 import { startChat, type ChatHandle } from '../src/chat-server';
 import { selfSignedCertificate } from '../src/self-signed';
@@ -74,6 +77,40 @@ describeInBrowser("the chat's HTTP/2 browser tests")('the chat over HTTP/2 in Ch
     await message(h2Page, 'Hi Ada, I came over HTTP/1.1.').waitFor();
     await say(h2Page, 'Hi Grace, I am on an h2 stream.');
     await message(h1Page, 'Hi Grace, I am on an h2 stream.').waitFor();
+  });
+
+  it("falls back to HTTP/1.1 for the WebSocket when the page's h2 server does not allow the extended CONNECT", async () => {
+    // An HTTP/2 server whose SETTINGS never allow RFC 8441, as many proxies are: the page still
+    // comes over h2, and Chromium opens an HTTP/1.1 connection for the WebSocket beside it.
+    const httpServer = createSecureServer({ ...selfSignedCertificate(), allowHTTP1: true }, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end('<!doctype html><title>fallback</title><p>fallback</p>');
+    });
+    const wsServer = new Server({ server: httpServer, path: '/ws' });
+    httpServer.updateSettings({ enableConnectProtocol: false });
+    const transports: string[] = [];
+    wsServer.on('connection', (connection) => {
+      transports.push(connection.transport);
+      connection.on('message', (data) => connection.send(`echo ${String(data)}`));
+    });
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const browser = await launchChromium(['--ignore-certificate-errors']);
+    try {
+      const page = await browser.newPage();
+      await page.goto(`https://127.0.0.1:${(httpServer.address() as AddressInfo).port}/`);
+      await expect(pageProtocol(page)).resolves.toBe('h2');
+      const answer = await page.evaluate(`new Promise((resolve, reject) => {
+        const ws = new WebSocket('wss://' + location.host + '/ws');
+        ws.onopen = () => ws.send('over h1');
+        ws.onmessage = (event) => { resolve(event.data); ws.close(); };
+        ws.onerror = () => reject(new Error('WebSocket failed'));
+      })`);
+      expect([answer, transports]).toEqual(['echo over h1', ['h1']]);
+    } finally {
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await browser.close(); // its HTTP/2 session with it, so the server can close
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    }
   });
 
   it('raised no script errors', () => {
