@@ -10,6 +10,9 @@ export type {
   ProtocolSelector,
 } from './server/options';
 export type { Plugin, PluginInstance } from './server/plugin';
+export type { TransportKind, UpgradeRequest } from './server/transport';
+export type { AttachableServer } from './server/options';
+export { isWebSocketConnect } from './handshake/extended-connect';
 export type {
   Extension,
   ExtensionAcceptance,

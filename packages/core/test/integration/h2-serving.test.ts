@@ -3,7 +3,7 @@
  * limits and flow control as on HTTP/1.1, and the modes a framework uses.
  */
 import WebSocket from 'ws';
-import { Server, type Connection } from '@ws/core';
+import { Server, isWebSocketConnect, type Connection } from '@ws/core';
 import { delay, until } from '../helpers/events';
 import { bodyOf, h2Request, openH2 } from '../helpers/h2-client';
 import { useH2Harness } from '../helpers/h2-harness';
@@ -125,7 +125,7 @@ describe('modes a framework uses', () => {
     const server = h2.adopt(new Server({ noServer: true }));
     const opened: string[] = [];
     httpServer.on('stream', (stream, headers) => {
-      if (headers[':method'] !== 'CONNECT') return stream.respond({ ':status': 204 }, { endStream: true });
+      if (!isWebSocketConnect(headers)) return stream.respond({ ':status': 204 }, { endStream: true });
       server.handleStream(stream, headers, (connection, request) => opened.push(`${connection.transport} ${request.url}`));
     });
     const client = await openH2(await h2.session(port), { path: '/live' });
