@@ -87,8 +87,13 @@ export function refusalBlock(rejection: HandshakeRejection): H2Headers {
   return headers;
 }
 
+/** Node's HTTP/2 throws on a header value with a character past Latin-1 (RFC 9110 §5.5). */
+const NOT_LATIN1 = /[^\t\x20-\x7e\x80-\xff]/;
+
 function block(status: number, fields: Readonly<Record<string, string>> | undefined): H2Headers {
   const headers: H2Headers = { ':status': status };
-  for (const [name, value] of safeHeaders(fields, RESERVED_H2)) headers[name.toLowerCase()] = value;
+  for (const [name, value] of safeHeaders(fields, RESERVED_H2)) {
+    if (!NOT_LATIN1.test(value)) headers[name.toLowerCase()] = value;
+  }
   return headers;
 }

@@ -71,6 +71,7 @@ describe('the answers', () => {
         'no colon',
         'Bad Name: x',
         'X-Ctl: a\x01b',
+        'X-Wide: 日本',
       ]),
     ).toEqual({ ':status': 200, 'sec-websocket-protocol': 'chat', 'set-cookie': 'a=1' });
   });
