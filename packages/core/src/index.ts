@@ -2,6 +2,7 @@
 export { Server, type BroadcastOptions } from './server/server';
 export { Connection, type SendOptions, type SendData } from './server/connection';
 export type { ServerEvents, ConnectionEvents } from './server/events';
+export { SendStatus, BackpressureError, type BackpressurePolicy } from './server/backpressure';
 export type {
   ServerOptions,
   VerifyClient,

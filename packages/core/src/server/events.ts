@@ -8,14 +8,22 @@ import type { UpgradeRequest } from './transport';
 export interface ConnectionEvents {
   /** A whole message: text as a string, binary as a Buffer. */
   message: (data: string | Buffer, isBinary: boolean) => void;
+  /**
+   * The peer's close frame arrived (1005 when it had no code). Unless this side closed first,
+   * the answer echoes the peer's code and reason, or, if a listener calls `close(code, reason)`,
+   * carries those instead. `close` follows once TCP is closed.
+   */
+  closing: (code: number, reason: string) => void;
   /** The connection is closed: 1005 when the peer's close had no code, 1006 when TCP was lost. */
   close: (code: number, reason: string, wasClean: boolean) => void;
   ping: (payload: Buffer) => void;
   pong: (payload: Buffer) => void;
   /** The connection failed; `close` follows. */
   error: (error: Error) => void;
-  /** Everything sent so far has been handed to the OS. */
+  /** Everything sent so far has been handed to the OS (after the socket had to buffer, or a send returned 'backpressure'). */
   drain: () => void;
+  /** A message of `byteLength` bytes was not queued: the connection was at `maxBufferedAmount`. */
+  dropped: (byteLength: number) => void;
 }
 
 export interface ServerEvents {
@@ -31,6 +39,8 @@ export interface ServerEvents {
   close: (connection: Connection, code: number, reason: string, wasClean: boolean) => void;
   ping: (connection: Connection, payload: Buffer) => void;
   pong: (connection: Connection, payload: Buffer) => void;
+  /** A message to `connection` was not queued: it was at `maxBufferedAmount` (see `backpressure`). */
+  dropped: (connection: Connection, byteLength: number) => void;
   /** A connection failed (`connection` set), or the server itself hit an error. */
   error: (error: Error, connection?: Connection) => void;
   /** `close()` has finished: no client and no listening socket is left. */

@@ -3,6 +3,7 @@ import type { Http2SecureServer } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { Extension } from '../extension/extension';
 import { checkExtensionList } from '../handshake/negotiate';
+import { type BackpressureLimits, type BackpressurePolicy, DEFAULT_MAX_BUFFERED_AMOUNT, resolveBackpressure } from './backpressure';
 import type { Plugin } from './plugin';
 import type { UpgradeRequest } from './transport';
 
@@ -55,6 +56,15 @@ export interface ServerOptions {
   handshakeTimeout?: number;
   /** Milliseconds to wait for the peer's close frame after sending ours. Default 5000. */
   closeTimeout?: number;
+  /**
+   * Bytes one connection may hold unsent (socket buffer plus messages waiting on extensions);
+   * a message that would pass it is dropped and `backpressure` applies. Default 8 MiB.
+   */
+  maxBufferedAmount?: number;
+  /** Past this many unsent bytes `send` returns 'backpressure': wait for `drain`. Default 1 MiB. */
+  sendHighWaterMark?: number;
+  /** A message over `maxBufferedAmount`: 'close' (1013, the default) or 'drop' (report it only). */
+  backpressure?: BackpressurePolicy;
   /** Subprotocols in order of preference, or a function that picks one. */
   protocols?: readonly string[] | ProtocolSelector;
   verifyClient?: VerifyClient;
@@ -73,6 +83,7 @@ export interface ResolvedOptions {
   readonly maxConnections: number;
   readonly handshakeTimeout: number;
   readonly closeTimeout: number;
+  readonly backpressure: BackpressureLimits;
   readonly protocols: readonly string[] | ProtocolSelector | undefined;
   readonly verifyClient: VerifyClient | undefined;
   readonly extensions: readonly Extension[];
@@ -85,6 +96,8 @@ export const DEFAULTS = {
   maxConnections: Infinity,
   handshakeTimeout: 10_000,
   closeTimeout: 5_000,
+  maxBufferedAmount: DEFAULT_MAX_BUFFERED_AMOUNT,
+  backpressure: 'close',
 } as const;
 
 function positive(name: string, value: number | undefined, fallback: number, allowInfinity = false): number {
@@ -119,6 +132,15 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   const extensions = options.extensions ?? [];
   checkExtensionList(extensions);
+  const policy = options.backpressure ?? DEFAULTS.backpressure;
+  if (policy !== 'close' && policy !== 'drop') {
+    throw new TypeError(`option backpressure must be 'close' or 'drop', got ${JSON.stringify(policy)}`);
+  }
+  const backpressure = resolveBackpressure(
+    positive('maxBufferedAmount', options.maxBufferedAmount, DEFAULTS.maxBufferedAmount, true),
+    options.sendHighWaterMark === undefined ? undefined : positive('sendHighWaterMark', options.sendHighWaterMark, 0, true),
+    policy,
+  );
   return {
     host: options.host,
     port: options.port,
@@ -130,6 +152,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxConnections: positive('maxConnections', options.maxConnections, DEFAULTS.maxConnections, true),
     handshakeTimeout: timeout('handshakeTimeout', options.handshakeTimeout, DEFAULTS.handshakeTimeout),
     closeTimeout: timeout('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
+    backpressure,
     protocols: options.protocols,
     verifyClient: options.verifyClient,
     extensions,

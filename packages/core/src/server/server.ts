@@ -102,7 +102,9 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   /**
    * Sends one message to every open client (or those `filter` admits, less `except`). The
    * frames are built once and the same bytes written to each; a connection whose extensions
-   * transform messages (compression) encodes its own copy.
+   * transform messages (compression) encodes its own copy. Each connection applies its own
+   * backpressure limit: one that is full has the message dropped (and, by default, is closed),
+   * and the loop goes on to the others.
    */
   broadcast(data: SendData, options: BroadcastOptions = {}): void {
     const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : toBuffer(data);
@@ -213,6 +215,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
       maxPayload: options.maxPayload,
       maxFrameSize: options.maxFrameSize,
       closeTimeout: options.closeTimeout,
+      backpressure: options.backpressure,
     });
     this.clients.add(connection);
     try {
@@ -261,6 +264,11 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   /** @internal */
   onConnectionError(connection: Connection, error: Error): void {
     this.emit('error', error, connection);
+  }
+
+  /** @internal */
+  onConnectionDropped(connection: Connection, byteLength: number): void {
+    this.emit('dropped', connection, byteLength);
   }
 
   /** @internal */

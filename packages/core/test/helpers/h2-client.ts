@@ -82,7 +82,7 @@ export interface H2OpenOptions {
   echoClose?: boolean;
 }
 
-export interface H2Client extends RawClient {
+export interface H2Client extends RawClient<http2.ClientHttp2Stream> {
   readonly stream: http2.ClientHttp2Stream;
   readonly responseHeaders: http2.IncomingHttpHeaders;
 }

@@ -31,7 +31,7 @@ export interface CloseInfo {
   payload: Buffer;
 }
 
-export class RawClient {
+export class RawClient<S extends Duplex = net.Socket> {
   readonly frames: ParsedFrame[] = [];
   /** Resolves when TCP is closed. */
   readonly closed: Promise<void>;
@@ -42,7 +42,7 @@ export class RawClient {
 
   /** `socket` is a TCP socket after a 101, or an HTTP/2 stream after a 200 (see h2-client.ts). */
   constructor(
-    readonly socket: Duplex,
+    readonly socket: S,
     readonly response: Pick<RawResponse, 'rest' | 'closed'>,
     private readonly echoClose: boolean,
   ) {
