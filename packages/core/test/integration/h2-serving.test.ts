@@ -89,6 +89,23 @@ describe('flow control: backpressure follows the stream', () => {
     expect(opened.bufferedAmount).toBe(0);
   });
 
+  it('applies the slow-consumer limit to a stream: past maxBufferedAmount, dropped and 1013', async () => {
+    const { port, connection } = await h2.server({ maxBufferedAmount: 1024 * 1024, sendHighWaterMark: 256 * 1024 });
+    const client = await openH2(await h2.session(port));
+    const { connection: opened } = await connection(0);
+    client.stream.pause();
+    const chunk = Buffer.alloc(128 * 1024, 3);
+    const statuses: string[] = [];
+    for (let i = 0; i < 16 && opened.isOpen; i++) statuses.push(opened.send(chunk));
+    expect(statuses).toContain('backpressure');
+    expect(statuses[statuses.length - 1]).toBe('dropped');
+    const accepted = statuses.filter((status) => status !== 'dropped').length;
+    client.stream.resume();
+    // Every accepted message arrives, then the close frame.
+    expect(await client.closeCode(10_000)).toBe(1013);
+    expect(client.dataFrames()).toHaveLength(accepted);
+  });
+
   it('stops reading a client that sends while never reading what it is sent', async () => {
     const { port, server } = await h2.server();
     server.on('connection', (connection: Connection) =>
