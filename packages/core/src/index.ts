@@ -9,11 +9,13 @@ export type {
   VerifyResult,
   VerifyRejection,
   ProtocolSelector,
+  OriginCheck,
 } from './server/options';
 export type { Plugin, PluginInstance } from './server/plugin';
 export type { TransportKind, UpgradeRequest } from './server/transport';
 export type { AttachableServer } from './server/options';
 export { isWebSocketConnect } from './handshake/extended-connect';
+export { TimerWheel, WheelEntry } from './server/timer-wheel';
 export type {
   Extension,
   ExtensionAcceptance,

@@ -63,6 +63,7 @@ const RESERVED_H2 = new Set([
   'content-length',
   'content-type',
   'sec-websocket-accept',
+  'x-content-type-options',
 ]);
 
 /**
@@ -80,10 +81,11 @@ export function acceptBlock(lines: readonly string[]): H2Headers {
   return block(200, fields);
 }
 
-/** A refusal: the status, a plain-text body's type, and the rejection's safe extra headers. */
+/** A refusal: the status, a plain-text body's type (not to be sniffed), and the rejection's safe extra headers. */
 export function refusalBlock(rejection: HandshakeRejection): H2Headers {
   const headers = block(rejection.status, rejection.headers);
   headers['content-type'] = 'text/plain; charset=utf-8';
+  headers['x-content-type-options'] = 'nosniff'; // as on HTTP/1.1: the body is never sniffed as HTML
   return headers;
 }
 

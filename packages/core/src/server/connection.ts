@@ -108,6 +108,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   private drainOwed = false;
   private peerCloseCode: number = CloseCode.Abnormal;
   private peerCloseReason = '';
+  /** @internal Chunks read from the socket: the idle timeout's sign of life, no clock read per chunk. */
+  chunksReceived = 0;
 
   constructor(setup: ConnectionSetup) {
     super();
@@ -309,6 +311,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     // Everything written while this chunk is parsed (pongs, replies a listener sends at once)
     // leaves in one writev: a chunk of pipelined messages costs one syscall, not one each.
     const socket = this.socket;
+    this.chunksReceived++;
     socket.cork();
     try {
       this.wire.receive(chunk);

@@ -3,6 +3,7 @@ import type { Http2SecureServer } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { Extension } from '../extension/extension';
 import { checkExtensionList } from '../handshake/negotiate';
+import { originListCheck } from '../handshake/origin';
 import { type BackpressureLimits, type BackpressurePolicy, DEFAULT_MAX_BUFFERED_AMOUNT, resolveBackpressure } from './backpressure';
 import type { Plugin } from './plugin';
 import type { UpgradeRequest } from './transport';
@@ -26,6 +27,11 @@ export type VerifyResult = boolean | VerifyRejection;
 export type VerifyClient = {
   verify(request: UpgradeRequest): VerifyResult | Promise<VerifyResult>;
 }['verify'];
+
+/** Admits (true) or refuses with 403 an upgrade by its `Origin` header, as sent (undefined without one). */
+export type OriginCheck = {
+  check(origin: string | undefined, request: UpgradeRequest): boolean;
+}['check'];
 
 /** Picks one of the client's subprotocols, or none. */
 export type ProtocolSelector = {
@@ -52,8 +58,16 @@ export interface ServerOptions {
   maxFrameSize?: number;
   /** Open connections plus handshakes in progress; past it upgrades get 503. Default Infinity. */
   maxConnections?: number;
-  /** Milliseconds a client has to finish its handshake. Default 10000. */
+  /**
+   * Milliseconds a client has to finish its handshake: standalone, from the socket's accept until
+   * the 101 is written, however slowly the request trickles in; every mode, the time an async
+   * `verifyClient` may take. Default 10000.
+   */
   handshakeTimeout?: number;
+  /** Milliseconds a connection may go without receiving a byte before it is closed with 1001. Default 0 (off). */
+  idleTimeout?: number;
+  /** Origins allowed to connect (exact, as `scheme://host[:port]`), or a function; others get 403. */
+  allowedOrigins?: readonly string[] | OriginCheck;
   /** Milliseconds to wait for the peer's close frame after sending ours. Default 5000. */
   closeTimeout?: number;
   /**
@@ -82,6 +96,9 @@ export interface ResolvedOptions {
   readonly maxFrameSize: number;
   readonly maxConnections: number;
   readonly handshakeTimeout: number;
+  /** 0 when off. */
+  readonly idleTimeout: number;
+  readonly allowedOrigins: OriginCheck | undefined;
   readonly closeTimeout: number;
   readonly backpressure: BackpressureLimits;
   readonly protocols: readonly string[] | ProtocolSelector | undefined;
@@ -151,6 +168,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxFrameSize: positive('maxFrameSize', options.maxFrameSize, DEFAULTS.maxFrameSize, true),
     maxConnections: positive('maxConnections', options.maxConnections, DEFAULTS.maxConnections, true),
     handshakeTimeout: timeout('handshakeTimeout', options.handshakeTimeout, DEFAULTS.handshakeTimeout),
+    idleTimeout: options.idleTimeout === 0 ? 0 : timeout('idleTimeout', options.idleTimeout, 0),
+    allowedOrigins: resolveOriginCheck(options.allowedOrigins),
     closeTimeout: timeout('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
     backpressure,
     protocols: options.protocols,
@@ -158,4 +177,10 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     extensions,
     plugins: options.plugins ?? [],
   };
+}
+
+function resolveOriginCheck(allowed: ServerOptions['allowedOrigins']): OriginCheck | undefined {
+  if (allowed === undefined || typeof allowed === 'function') return allowed;
+  if (!Array.isArray(allowed)) throw new TypeError('option allowedOrigins must be an array of origins or a function');
+  return originListCheck(allowed);
 }

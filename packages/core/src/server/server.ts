@@ -14,9 +14,11 @@ import { FrameCollector, writeMessage } from '../protocol/frame-writer';
 import { Connection, type ConnectionOwner, type SendData, type SendOptions } from './connection';
 import type { ServerEvents } from './events';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options';
-import type { PluginInstance } from './plugin';
-import { destroyOnError } from './reject';
+import { HandshakeDeadlines } from './handshake-deadlines';
 import { performStreamUpgrade } from './h2-upgrade';
+import { IdleTimeout } from './idle-timeout';
+import { closePlugins, type PluginInstance } from './plugin';
+import { destroyOnError } from './reject';
 import { StandaloneHttpServer, type StandaloneHost } from './standalone';
 import { toBuffer } from './to-buffer';
 import { type HandshakeTransport, type UpgradeRequest, socketTransport } from './transport';
@@ -53,12 +55,19 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   private readonly plugins: PluginInstance[] = [];
   private readonly pendingHandshakes = new Set<PendingHandshake>();
   private readonly maxPayloadForCodecs: number;
+  /** @internal */
+  readonly handshakeDeadlines: HandshakeDeadlines;
+  private pluginsClosing = false;
+  private shutdownPromise: Promise<void> | null = null;
+  private resolveShutdown: (() => void) | null = null;
 
   constructor(options: ServerOptions, onListening?: () => void) {
     super();
     this.options = resolveOptions(options);
     const { maxPayload } = this.options;
     this.maxPayloadForCodecs = Number.isFinite(maxPayload) ? maxPayload : 0;
+    this.handshakeDeadlines = new HandshakeDeadlines(this.options.handshakeTimeout);
+    if (this.options.idleTimeout > 0) this.plugins.push(new IdleTimeout(this.options.idleTimeout));
 
     if (this.options.port !== undefined) {
       this.standalone = new StandaloneHttpServer(this, { ...this.options, port: this.options.port });
@@ -128,29 +137,37 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   }
 
   /**
-   * Closes every client with 1001 (going away), stops listening (standalone) or detaches from
-   * the HTTP server, and stops plugins. `callback` and the `shutdown` event follow once every
-   * connection is gone.
+   * Closes every client with 1001 (going away) after the messages already sent to it, refuses
+   * new and pending handshakes with 503, stops listening (standalone), and stops plugins. The
+   * promise resolves (and `callback` runs, and `shutdown` fires) once every connection is gone
+   * (closed, or destroyed at `closeTimeout`) and every plugin's `close()` has settled.
    */
-  close(callback?: () => void): void {
+  close(callback?: () => void): Promise<void> {
     if (callback !== undefined) {
       if (this.state === State.Closed) process.nextTick(callback);
       else this.once('shutdown', callback);
     }
-    if (this.state !== State.Running) return;
+    this.shutdownPromise ??= new Promise<void>((resolve) => (this.resolveShutdown = resolve));
+    if (this.state !== State.Running) return this.shutdownPromise;
     this.state = State.Closing;
-    for (const plugin of this.plugins) plugin.close?.();
+    const pluginsClosed = closePlugins(this.plugins, (error) => this.emit('error', error));
+    if (pluginsClosed !== null) {
+      this.pluginsClosing = true;
+      void pluginsClosed.then(() => {
+        this.pluginsClosing = false;
+        this.maybeFinishShutdown();
+      });
+    }
     if (this.standalone !== null) {
       this.standalone.close(() => {
         this.httpServerClosed = true;
         this.maybeFinishShutdown();
       });
-    } else if (this.options.server !== undefined) {
-      detachFromHttpServer(this.options.server, this);
     }
     for (const handshake of [...this.pendingHandshakes]) handshake.cancel(Rejections.shuttingDown());
     for (const connection of this.clients) connection.close(CloseCode.GoingAway, 'Server shutting down');
     this.maybeFinishShutdown();
+    return this.shutdownPromise;
   }
 
   // ---- UpgradeHost -----------------------------------------------------------------------
@@ -198,6 +215,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     const headers = transport.acceptLines(upgrade, protocol, negotiation.header);
     this.emit('headers', headers, request);
     transport.accept(socket, headers);
+    this.handshakeDeadlines.release(socket);
     (socket as Partial<Socket>).setTimeout?.(0);
     socket.removeAllListeners('timeout');
     socket.removeListener('error', destroyOnError);
@@ -303,7 +321,11 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   private maybeFinishShutdown(): void {
     if (this.state !== State.Closing) return;
     if (this.clients.size > 0 || this.pendingHandshakes.size > 0 || !this.httpServerClosed) return;
+    if (this.pluginsClosing) return;
     this.state = State.Closed;
+    // Attached: detached only now, so upgrades that come while clients close still get 503.
+    if (this.options.server !== undefined) detachFromHttpServer(this.options.server, this);
+    this.resolveShutdown?.();
     this.emit('shutdown');
   }
 }

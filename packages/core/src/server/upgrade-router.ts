@@ -55,14 +55,14 @@ class UpgradeRouter {
     const path = pathOf(request.url);
     const target = this.targetFor(path);
     if (target !== undefined) target.handleUpgrade(request, socket, head);
-    else abort(socket, Rejections.notFound(path));
+    else abort(socket, Rejections.notFound());
   }
 
   private routeStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     const path = pathOf(headers[':path']);
     const target = this.targetFor(path);
     if (target !== undefined) target.handleStream(stream, headers);
-    else refuseStream(stream, Rejections.notFound(path));
+    else refuseStream(stream, Rejections.notFound());
   }
 
   private targetFor(path: string): UpgradeTarget | undefined {

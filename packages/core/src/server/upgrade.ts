@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { type HandshakeRejection, type ValidUpgrade, isRejection } from '../handshake/handshake';
 import { Rejections } from '../handshake/rejections';
 import type { Connection } from './connection';
+import type { HandshakeDeadlines } from './handshake-deadlines';
 import type { ResolvedOptions, VerifyResult } from './options';
 import { pathOf } from './path';
 import { destroyOnError } from './reject';
@@ -16,6 +17,8 @@ export interface UpgradeHost {
   readonly isAccepting: boolean;
   /** Open connections plus handshakes in progress. */
   readonly connectionCount: number;
+  /** `handshakeTimeout`, shared by every socket in its handshake. */
+  readonly handshakeDeadlines: HandshakeDeadlines;
   /** Writes the 101 and creates the connection. */
   establish(
     request: UpgradeRequest,
@@ -48,10 +51,11 @@ export function performUpgrade(
   const options = host.options;
   if (!host.isAccepting) return transport.refuse(socket, Rejections.shuttingDown());
   if (options.path !== undefined && pathOf(request.url) !== options.path) {
-    return transport.refuse(socket, Rejections.notFound(pathOf(request.url)));
+    return transport.refuse(socket, Rejections.notFound());
   }
   const upgrade = transport.validate(request);
   if (isRejection(upgrade)) return transport.refuse(socket, upgrade);
+  if (!originAllowed(host, request, socket, transport)) return;
   if (host.connectionCount >= options.maxConnections) return transport.refuse(socket, Rejections.tooManyConnections());
 
   const verify = options.verifyClient;
@@ -83,15 +87,15 @@ interface VerifiedHandshake {
 
 /**
  * A handshake waiting on an asynchronous `verifyClient`. It counts against `maxConnections`,
- * is answered 408 after `handshakeTimeout`, and 503 if the server closes meanwhile.
+ * is answered 408 when the socket's handshake deadline passes, and 503 if the server closes
+ * meanwhile.
  */
 export class PendingHandshake {
   private settled = false;
-  private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly handshake: VerifiedHandshake) {
     handshake.host.addPendingHandshake(this);
-    this.timer = setTimeout(() => this.cancel(Rejections.timedOut()), handshake.host.options.handshakeTimeout);
+    handshake.host.handshakeDeadlines.setPending(handshake.socket, this);
   }
 
   waitFor(result: Promise<VerifyResult>): void {
@@ -126,7 +130,7 @@ export class PendingHandshake {
   private finish(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    clearTimeout(this.timer);
+    this.handshake.host.handshakeDeadlines.setPending(this.handshake.socket, null);
     this.handshake.host.removePendingHandshake(this);
     return true;
   }
@@ -143,6 +147,21 @@ function settle(handshake: VerifiedHandshake, result: VerifyResult): void {
     return transport.refuse(socket, Rejections.unauthorized());
   }
   transport.refuse(socket, Rejections.refused(result.status, result.message, result.headers));
+}
+
+/** `allowedOrigins`, before `verifyClient`: false once the socket has been answered (403, or 500 if the check threw). */
+function originAllowed(host: UpgradeHost, request: UpgradeRequest, socket: Duplex, transport: HandshakeTransport): boolean {
+  const check = host.options.allowedOrigins;
+  if (check === undefined) return true;
+  const origin = request.headers.origin;
+  try {
+    if (check(origin, request) === true) return true;
+    transport.refuse(socket, Rejections.forbiddenOrigin());
+  } catch (error) {
+    transport.refuse(socket, Rejections.internalError());
+    host.onHandshakeError(error);
+  }
+  return false;
 }
 
 function isPromiseLike(value: unknown): value is Promise<VerifyResult> {

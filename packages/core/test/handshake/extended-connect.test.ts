@@ -79,6 +79,11 @@ describe('the answers', () => {
   it('refuses with the status, a text body type and only safe extra headers', () => {
     expect(
       refusalBlock({ status: 426, message: 'v', headers: { 'Sec-WebSocket-Version': '13', 'Transfer-Encoding': 'chunked' } }),
-    ).toEqual({ ':status': 426, 'sec-websocket-version': '13', 'content-type': 'text/plain; charset=utf-8' });
+    ).toEqual({
+      ':status': 426,
+      'sec-websocket-version': '13',
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+    });
   });
 });

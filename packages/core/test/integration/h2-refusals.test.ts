@@ -35,8 +35,28 @@ describe('refusals over HTTP/2', () => {
     const { port } = await h2.server({ path: '/ws' });
     const session = await h2.session(port);
     const answer = await h2Request(session, connectHeaders('/other'));
-    expect([answer.status, await bodyOf(answer.stream)]).toEqual([404, 'No WebSocket endpoint at /other']);
+    expect([answer.status, await bodyOf(answer.stream)]).toEqual([404, 'No WebSocket endpoint at this path']);
     await expect(openH2(session, { path: '/ws' })).resolves.toBeDefined();
+  });
+
+  it('answers 403 to an Origin that allowedOrigins does not admit, before verifyClient', async () => {
+    let verified = 0;
+    const { port } = await h2.server({
+      allowedOrigins: ['https://app.example'],
+      verifyClient: () => (verified++, true),
+    });
+    expect((await refusal(port, '/', { origin: 'https://evil.example' })).status).toBe(403);
+    await expect(openH2(await h2.session(port), { headers: { origin: 'https://app.example' } })).resolves.toBeDefined();
+    expect(verified).toBe(1);
+  });
+
+  it('answers 503 to an extended CONNECT that arrives while close() waits for clients', async () => {
+    const { port, server } = await h2.server({ closeTimeout: 2000 });
+    const session = await h2.session(port);
+    await openH2(session, { echoClose: false }); // keeps close() waiting
+    void server.close();
+    const answer = await h2Request(session, connectHeaders('/'));
+    expect(answer.status).toBe(503);
   });
 
   it('answers 503 with Retry-After past maxConnections', async () => {
