@@ -3,10 +3,10 @@ import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
-import { Server } from '@ws/core';
+import { Server, type Plugin } from '@ws/core';
 import { deflate } from '@ws/deflate';
 import { heartbeat } from '@ws/heartbeat';
-import { DEFAULT_LIMITS, type ChatLimits } from './chat-protocol';
+import { DEFAULT_LIMITS, type ChatLimits, type ServerIdentity } from './chat-protocol';
 import { ChatRoom } from './chat-room';
 import { createStaticHandler } from './static-files';
 
@@ -25,6 +25,12 @@ export interface ChatOptions {
   maxBytesPerSecond?: number;
   /** Receives one line per connection, disconnection and connection error. Default: silent. */
   log?: (line: string) => void;
+  /** More plugins after the heartbeat: a pub/sub adapter joins this room to other processes'. */
+  plugins?: Plugin[];
+  /** This process as the page shows it. Default `{ name: 'chat', pid: process.pid }`. */
+  identity?: ServerIdentity;
+  /** Participant ids: `first`, `first + step`, … (one `first` per process sharing the room). Default 1, 1. */
+  ids?: { first: number; step: number };
   /**
    * Serve over TLS with HTTP/2: the page, its files and the WebSockets (RFC 8441) share one
    * connection; HTTP/1.1 clients are still served on the same port. Default: plain HTTP/1.1.
@@ -41,6 +47,9 @@ export interface ChatHandle {
   /** Closes every connection with 1001 (going away) and stops listening. */
   close(): Promise<void>;
 }
+
+/** The one room's topic. */
+const ROOM_TOPIC = 'chat';
 
 /** `src/` under ts-jest and `dist/` once built both sit next to `public/`. */
 const PUBLIC_DIR = join(__dirname, '..', 'public');
@@ -62,12 +71,15 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
     path: '/chat',
     maxPayload: limits.payload,
     extensions: [deflate()],
-    plugins: [heartbeat({ interval: options.heartbeatInterval ?? 30_000 })],
+    plugins: [heartbeat({ interval: options.heartbeatInterval ?? 30_000 }), ...(options.plugins ?? [])],
   });
   const room = new ChatRoom(wsServer, {
     limits,
     maxMessagesPerSecond: options.maxMessagesPerSecond ?? 50,
     maxBytesPerSecond: options.maxBytesPerSecond ?? 8 * 1024 * 1024,
+    topic: ROOM_TOPIC,
+    identity: options.identity ?? { name: 'chat', pid: process.pid },
+    ids: options.ids ?? { first: 1, step: 1 },
   });
   const log = options.log;
   // A failing connection is already closed by core with the right close code, and the room hears

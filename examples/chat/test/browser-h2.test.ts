@@ -6,18 +6,15 @@
 import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { Server } from '@ws/core';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startChat, type ChatHandle } from '../src/chat-server';
 import { selfSignedCertificate } from '../src/self-signed';
-import { describeInBrowser, launchChromium } from './helpers/chromium';
+import { ChatPages, describeInBrowser, joinAs, launchChromium, message, say } from './helpers/chat-pages';
 
-const WAIT_MS = 10_000;
-
-describeInBrowser("the chat's HTTP/2 browser tests")('the chat over HTTP/2 in Chromium', () => {
+describeInBrowser('the chat over HTTP/2 in Chromium', () => {
   let chat: ChatHandle;
   const log: string[] = [];
-  const browsers: Browser[] = [];
-  const scriptErrors: string[] = [];
+  const browsers: ChatPages[] = [];
 
   beforeAll(async () => {
     chat = await startChat({ port: 0, tls: selfSignedCertificate(), log: (line) => log.push(line) });
@@ -30,25 +27,13 @@ describeInBrowser("the chat's HTTP/2 browser tests")('the chat over HTTP/2 in Ch
 
   /** A page of a browser started with `args`, joined as `name`, once its WebSocket is open. */
   async function joinedPage(args: string[], name: string): Promise<Page> {
-    const browser = await launchChromium(['--ignore-certificate-errors', ...args]);
+    const browser = await ChatPages.launch(['--ignore-certificate-errors', ...args]);
     browsers.push(browser);
-    const page = await browser.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    page.on('pageerror', (error) => scriptErrors.push(error.message));
-    await page.goto(chat.url);
-    await page.locator('#state[data-state="open"]').waitFor();
-    await page.fill('#name', name);
-    await page.click('#join');
-    await page.locator('#message-form').waitFor({ state: 'visible' });
+    const page = await browser.open(chat.url);
+    await joinAs(page, name);
     return page;
   }
 
-  async function say(page: Page, text: string): Promise<void> {
-    await page.fill('#text', text);
-    await page.press('#text', 'Enter');
-  }
-
-  const message = (page: Page, text: string) => page.locator('#messages li.message .text', { hasText: text });
   // Evaluated in the page (this project's types have no DOM): the protocol the page came over.
   const pageProtocol = (page: Page) => page.evaluate('performance.getEntriesByType("navigation")[0].nextHopProtocol');
   const opened = (transport: string) => log.filter((line) => line.startsWith(`open 127.0.0.1 ${transport} `));
@@ -114,6 +99,6 @@ describeInBrowser("the chat's HTTP/2 browser tests")('the chat over HTTP/2 in Ch
   });
 
   it('raised no script errors', () => {
-    expect(scriptErrors).toEqual([]);
+    expect(browsers.flatMap((browser) => browser.scriptErrors)).toEqual([]);
   });
 });

@@ -19,6 +19,7 @@ import {
 import type { ConnectionEvents } from './events';
 import { toBuffer } from './to-buffer';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
+import type { TopicRegistry } from './topic-registry';
 import type { TransportKind, UpgradeRequest } from './transport';
 
 /** What a connection reports to the server that owns it (no closure per connection). */
@@ -32,6 +33,8 @@ export interface ConnectionOwner {
   /** Bookkeeping only (no user code), before any `close` listener runs. */
   forgetConnection(connection: Connection): void;
   onConnectionClose(connection: Connection, code: number, reason: string, wasClean: boolean): void;
+  /** Topic subscriptions; `forgetConnection` ends this connection's. */
+  readonly subscriptions: TopicRegistry<Connection>;
 }
 
 export interface ConnectionSetup {
@@ -196,6 +199,28 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     if (status === SendStatus.Dropped) return this.drop(byteLengthOf(frames), callback);
     this.wire.sendFrames(frames, callback);
     return this.queued(status);
+  }
+
+  /**
+   * Subscribes to `topic`, so that `server.publish(topic, …)` reaches this connection; true when
+   * newly subscribed, false when it already was or the connection is not open. O(1).
+   */
+  subscribe(topic: string): boolean {
+    return this.state === Connection.OPEN && this.owner.subscriptions.subscribe(this, topic);
+  }
+
+  /** Ends a subscription; true when there was one. O(1). */
+  unsubscribe(topic: string): boolean {
+    return this.owner.subscriptions.unsubscribe(this, topic);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this.owner.subscriptions.isSubscribed(this, topic);
+  }
+
+  /** The topics this connection is subscribed to now (read-only); empty once it has closed. */
+  get topics(): ReadonlySet<string> {
+    return this.owner.subscriptions.topicsOf(this);
   }
 
   /** Sends a ping (at most 125 bytes of payload); its pong updates `latency`. */

@@ -52,7 +52,7 @@ export interface ServerOptions {
   noServer?: boolean;
   /** Serve only this path (query ignored). */
   path?: string;
-  /** Largest incoming message in bytes, after extensions decode it. Default 100 MiB. */
+  /** Largest incoming message in bytes, after extensions decode it and as received before. Default 100 MiB. */
   maxPayload?: number;
   /** Outgoing messages are split into frames of at most this many bytes. Default 1 MiB. */
   maxFrameSize?: number;
