@@ -13,6 +13,9 @@ export type {
   OriginCheck,
 } from './server/options';
 export type { Plugin, PluginInstance, PublishFlags } from './server/plugin';
+export type { TransportKind, UpgradeRequest } from './server/transport';
+export type { AttachableServer } from './server/options';
+export { isWebSocketConnect } from './handshake/extended-connect';
 export { TimerWheel, WheelEntry } from './server/timer-wheel';
 export type {
   Extension,

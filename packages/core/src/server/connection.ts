@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import type { ExtensionChain } from '../extension/chain';
@@ -21,6 +20,7 @@ import type { ConnectionEvents } from './events';
 import { toBuffer } from './to-buffer';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
 import type { TopicRegistry } from './topic-registry';
+import type { TransportKind, UpgradeRequest } from './transport';
 
 /** What a connection reports to the server that owns it (no closure per connection). */
 export interface ConnectionOwner {
@@ -39,7 +39,11 @@ export interface ConnectionOwner {
 
 export interface ConnectionSetup {
   readonly socket: Duplex;
-  readonly request: IncomingMessage;
+  readonly request: UpgradeRequest;
+  /** Default `'h1'`. */
+  readonly transport?: TransportKind;
+  /** Default: the socket's own `remoteAddress`. */
+  readonly remoteAddress?: string;
   readonly owner: ConnectionOwner;
   readonly protocol: string;
   readonly extensions: string;
@@ -81,8 +85,10 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   static readonly CLOSING = 2;
   static readonly CLOSED = 3;
 
-  /** The upgrade request. */
-  readonly request: IncomingMessage;
+  /** The upgrade request: an `IncomingMessage` (h1) or an `Http2ServerRequest` (h2). */
+  readonly request: UpgradeRequest;
+  /** `'h1'`: an upgraded HTTP/1.1 socket; `'h2'`: an HTTP/2 stream (RFC 8441). */
+  readonly transport: TransportKind;
   /** The chosen subprotocol, or ''. */
   readonly protocol: string;
   /** The `Sec-WebSocket-Extensions` response, or ''. */
@@ -118,7 +124,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.limits = setup.backpressure;
     const socket = setup.socket;
     this.socket = socket;
-    this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
+    this.transport = setup.transport ?? 'h1';
+    this.remoteAddress = setup.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress;
     this.wire = new Protocol(this, this, {
       maxPayload: setup.maxPayload,
       maxFrameSize: setup.maxFrameSize,
@@ -243,11 +250,11 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.armCloseTimer();
   }
 
-  /** Destroys the socket at once; the close event reports 1006. */
+  /** Destroys the socket (resets the HTTP/2 stream) at once; the close event reports 1006. */
   terminate(): void {
     if (this.state === Connection.CLOSED) return;
     this.state = Connection.CLOSING;
-    this.socket.destroy();
+    destroySocket(this.socket);
   }
 
   // ---- OutputSink ------------------------------------------------------------------------

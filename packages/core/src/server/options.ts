@@ -1,10 +1,15 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { Extension } from '../extension/extension';
 import { checkExtensionList } from '../handshake/negotiate';
 import { originListCheck } from '../handshake/origin';
 import { type BackpressureLimits, type BackpressurePolicy, DEFAULT_MAX_BUFFERED_AMOUNT, resolveBackpressure } from './backpressure';
 import type { Plugin } from './plugin';
+import type { UpgradeRequest } from './transport';
+
+/** An HTTP server to attach to. */
+export type AttachableServer = HttpServer | HttpsServer | Http2SecureServer;
 
 /** A refusal from `verifyClient`: the status (and optional message and headers) to answer with. */
 export interface VerifyRejection {
@@ -14,21 +19,35 @@ export interface VerifyRejection {
 }
 
 export type VerifyResult = boolean | VerifyRejection;
-export type VerifyClient = (request: IncomingMessage) => VerifyResult | Promise<VerifyResult>;
+/**
+ * `request` is an `IncomingMessage` on HTTP/1.1 and an `Http2ServerRequest` on HTTP/2 (see
+ * `UpgradeRequest`). Declared as a method so that a function typed for `IncomingMessage` alone,
+ * written before HTTP/2 was served, still type-checks.
+ */
+export type VerifyClient = {
+  verify(request: UpgradeRequest): VerifyResult | Promise<VerifyResult>;
+}['verify'];
 
 /** Admits (true) or refuses with 403 an upgrade by its `Origin` header, as sent (undefined without one). */
-export type OriginCheck = (origin: string | undefined, request: IncomingMessage) => boolean;
+export type OriginCheck = {
+  check(origin: string | undefined, request: UpgradeRequest): boolean;
+}['check'];
 
 /** Picks one of the client's subprotocols, or none. */
-export type ProtocolSelector = (offered: readonly string[], request: IncomingMessage) => string | undefined | null | false;
+export type ProtocolSelector = {
+  select(offered: readonly string[], request: UpgradeRequest): string | undefined | null | false;
+}['select'];
 
 export interface ServerOptions {
   /** Standalone mode: the address to listen on. */
   host?: string;
   /** Standalone mode: the port to listen on (0 picks a free one). */
   port?: number;
-  /** Attached mode: an existing HTTP(S) server whose upgrades this server handles. */
-  server?: HttpServer | HttpsServer;
+  /**
+   * Attached mode: an existing HTTP(S) server whose upgrades this server handles; an
+   * `Http2SecureServer` also gets WebSockets over HTTP/2 streams (RFC 8441).
+   */
+  server?: AttachableServer;
   /** No-server mode: upgrades arrive only through `handleUpgrade()`. */
   noServer?: boolean;
   /** Serve only this path (query ignored). */
@@ -70,7 +89,7 @@ export interface ServerOptions {
 export interface ResolvedOptions {
   readonly host: string | undefined;
   readonly port: number | undefined;
-  readonly server: HttpServer | HttpsServer | undefined;
+  readonly server: AttachableServer | undefined;
   readonly noServer: boolean;
   readonly path: string | undefined;
   readonly maxPayload: number;
