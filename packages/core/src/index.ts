@@ -1,3 +1,6 @@
+// The declarations name Node's types (Buffer, node:http): this reference, kept in the emitted
+// index.d.ts, makes a consumer's compiler load the @types/node that package.json depends on.
+/// <reference types="node" preserve="true" />
 // Public surface of @ws/core: one explicit export list.
 export { Server, type BroadcastOptions } from './server/server';
 export { Connection, type SendOptions, type SendData } from './server/connection';
