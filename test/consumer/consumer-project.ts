@@ -41,7 +41,7 @@ function thirdPartyClosure(packages: PublicPackage[], extra: string[]): Map<stri
   const found = new Map<string, Installed>();
   const queue: Array<{ name: string; fromDir: string }> = [
     ...packages.flatMap((pkg) => requiredNames(pkg.manifest).map((name) => ({ name, fromDir: pkg.dir }))),
-    ...extra.map((name) => ({ name, fromDir: packages[0]!.dir })),
+    ...extra.map((name) => ({ name, fromDir: packages[0].dir })),
   ];
   for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
     if (ours.has(item.name)) continue;

@@ -63,13 +63,13 @@ async function packOne(pkg: PublicPackage, into: string): Promise<Tarball> {
   const [command, prefix] = pnpmCommand();
   fs.mkdirSync(into, { recursive: true });
   await run(command, [...prefix, 'pack', '--pack-destination', into], { cwd: pkg.dir, timeout: 240_000 }).catch(
-    (error: { stdout?: string; stderr?: string }) => {
-      throw new Error(`pnpm pack of ${pkg.name} failed:\n${error.stdout ?? ''}${error.stderr ?? String(error)}`);
+    (error: Error & { stdout?: string; stderr?: string }) => {
+      throw new Error(`pnpm pack of ${pkg.name} failed: ${error.message}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
     },
   );
   const made = fs.readdirSync(into).filter((name) => name.endsWith('.tgz'));
   if (made.length !== 1) throw new Error(`pnpm pack of ${pkg.name} made ${made.length} tarballs`);
-  const file = path.join(into, made[0]!);
+  const file = path.join(into, made[0]);
   await run('tar', ['-xzf', file, '-C', into]);
   const unpacked = path.join(into, 'package');
   const files = (fs.readdirSync(unpacked, { recursive: true }) as string[])

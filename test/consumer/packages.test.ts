@@ -106,7 +106,7 @@ describe.each(packages.map((pkg) => [pkg.name, pkg] as const))('%s', (_name, pkg
 
   it('has a README that renders alone: every link is absolute or an anchor', () => {
     const readme = fs.readFileSync(path.join(tarball().unpacked, 'README.md'), 'utf8');
-    const targets = [...readme.matchAll(/\]\(([^)\s]+)[^)]*\)/g)].map((match) => match[1]!);
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)[^)]*\)/g)].map((match) => match[1]);
     expect(targets.length).toBeGreaterThan(0);
     expect(targets.filter((target) => !/^(https?:\/\/|#)/.test(target))).toEqual([]);
   });
@@ -144,7 +144,7 @@ it('loads every package with require and with import, with the same named export
   const required = JSON.parse(await node('load.cjs', ...names)) as Record<string, string[]>;
   const imported = JSON.parse(await node('load.mjs', ...names)) as Record<string, string[]>;
   for (const name of names) {
-    expect(required[name]!.length).toBeGreaterThan(0);
+    expect(required[name].length).toBeGreaterThan(0);
     expect(imported[name]).toEqual(required[name]);
   }
   expect(required['@ws/core']).toEqual(expect.arrayContaining(['Server', 'Connection', 'CloseCode']));
@@ -183,7 +183,7 @@ it.each(['nodenext', 'bundler'])(
     const file = `tsconfig.${resolution}.json`;
     fs.writeFileSync(path.join(project, file), JSON.stringify(config, null, 2));
     const result = await run(process.execPath, [tsc, '-p', file], { cwd: project, timeout: 120_000 }).catch(
-      (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? String(error), code: error.code }),
+      (error: Error & { stdout?: string }) => ({ stdout: error.stdout || error.message }),
     );
     expect(result.stdout).toBe('');
   },

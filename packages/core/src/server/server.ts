@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
@@ -17,7 +17,7 @@ import type { PluginInstance } from './plugin';
 import { abort, destroyOnError } from './reject';
 import { StandaloneHttpServer, type StandaloneHost } from './standalone';
 import { toBuffer } from './to-buffer';
-import { type EstablishedCallback, PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
+import { type EstablishedCallback, type PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
 import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
 
 export interface BroadcastOptions extends SendOptions {
@@ -62,7 +62,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
       this.httpServerClosed = false;
       if (onListening !== undefined) this.standalone.httpServer.once('listening', onListening);
     } else if (this.options.server !== undefined) {
-      attachToHttpServer(this.options.server as HttpServer, this);
+      attachToHttpServer(this.options.server, this);
     }
     for (const plugin of this.options.plugins) this.plugins.push(plugin.attach(this));
   }
@@ -131,7 +131,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
         this.maybeFinishShutdown();
       });
     } else if (this.options.server !== undefined) {
-      detachFromHttpServer(this.options.server as HttpServer, this);
+      detachFromHttpServer(this.options.server, this);
     }
     for (const handshake of [...this.pendingHandshakes]) handshake.cancel(Rejections.shuttingDown());
     for (const connection of this.clients) connection.close(CloseCode.GoingAway, 'Server shutting down');
