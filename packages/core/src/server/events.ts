@@ -10,7 +10,9 @@ export interface ConnectionEvents {
   message: (data: string | Buffer, isBinary: boolean) => void;
   /** The connection is closed: 1005 when the peer's close had no code, 1006 when TCP was lost. */
   close: (code: number, reason: string, wasClean: boolean) => void;
+  /** A ping arrived (already answered with a pong). */
   ping: (payload: Buffer) => void;
+  /** A pong arrived. */
   pong: (payload: Buffer) => void;
   /** The connection failed; `close` follows. */
   error: (error: Error) => void;
@@ -18,17 +20,24 @@ export interface ConnectionEvents {
   drain: () => void;
 }
 
+/** The server's events; the connection events are repeated here with the connection first. */
 export interface ServerEvents {
+  /** Standalone mode: the port is bound. */
   listening: () => void;
   /**
    * The 101 response is about to be written: `headers` holds its lines (`Name: value`), and a
    * listener may push more (a `Set-Cookie`, say). Lines with CR or LF are dropped.
    */
   headers: (headers: string[], request: IncomingMessage) => void;
+  /** A handshake succeeded. */
   connection: (connection: Connection, request: IncomingMessage) => void;
+  /** A whole message arrived on `connection`. */
   message: (data: string | Buffer, connection: Connection, isBinary: boolean) => void;
+  /** `connection` closed (its own `close` has been emitted). */
   close: (connection: Connection, code: number, reason: string, wasClean: boolean) => void;
+  /** A ping arrived (already answered). */
   ping: (connection: Connection, payload: Buffer) => void;
+  /** A pong arrived. */
   pong: (connection: Connection, payload: Buffer) => void;
   /** A connection failed (`connection` set), or the server itself hit an error. */
   error: (error: Error, connection?: Connection) => void;
