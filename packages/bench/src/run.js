@@ -1,9 +1,8 @@
 'use strict';
 // `pnpm bench`: @ws/core against ws (with bufferutil and utf-8-validate, its fastest setup) in
 // the same run, on the same machine, with the same load client. Reports medians and ratios.
-const { fork } = require('node:child_process');
-const path = require('node:path');
 const { runLoad, openIdle } = require('./load-client');
+const { startServer, memoryOf, median } = require('./server-process');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const SCENARIOS = [
@@ -16,34 +15,6 @@ const SCENARIOS = [
 ];
 const IDLE_CONNECTIONS = Number(process.env.BENCH_IDLE || 5000);
 
-function startServer(impl) {
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'echo-server.js'), [impl], {
-      execArgv: ['--expose-gc', '--max-old-space-size=4096'],
-      // Both servers find bufferutil (ws uses it for masking, @ws/core for large unmasks).
-      env: { ...process.env, NODE_PATH: path.join(__dirname, '..', 'node_modules') },
-    });
-    child.once('error', reject);
-    child.on('message', function onMessage(message) {
-      if (message.type !== 'listening') return;
-      child.removeListener('message', onMessage);
-      resolve({ child, port: message.port });
-    });
-  });
-}
-
-function memoryOf(child) {
-  return new Promise((resolve) => {
-    child.on('message', function onMessage(message) {
-      if (message.type !== 'memory') return;
-      child.removeListener('message', onMessage);
-      resolve(message);
-    });
-    child.send({ type: 'memory' });
-  });
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const format = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
 async function throughput() {

@@ -12,14 +12,17 @@
 export { Server, type BroadcastOptions } from './server/server';
 export { Connection, type SendOptions, type SendData } from './server/connection';
 export type { ServerEvents, ConnectionEvents } from './server/events';
+export { SendStatus, BackpressureError, type BackpressurePolicy } from './server/backpressure';
 export type {
   ServerOptions,
   VerifyClient,
   VerifyResult,
   VerifyRejection,
   ProtocolSelector,
+  OriginCheck,
 } from './server/options';
 export type { Plugin, PluginInstance } from './server/plugin';
+export { TimerWheel, WheelEntry } from './server/timer-wheel';
 export type {
   Extension,
   ExtensionAcceptance,

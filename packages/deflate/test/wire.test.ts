@@ -114,6 +114,21 @@ describe('hostile compressed input', () => {
     expect(server!.errors.map((e) => (e as WebSocketError).code)).toEqual(['WS_ERR_INVALID_COMPRESSED_DATA']);
   });
 
+  it('refuses invalid UTF-8 in the second frame of a compressed text message before the third is sent', async () => {
+    const raw = await open({});
+    const peer = new PeerDeflater();
+    // One DEFLATE stream across the frames: each piece ends with a sync flush, the last without its trailer.
+    const first = Buffer.concat([await peer.compress(Buffer.from('κόσμε')), TRAILER]);
+    const second = Buffer.concat([await peer.compress(Buffer.from([0xed, 0xa0, 0x80, 0x65])), TRAILER]);
+    const third = await peer.compress(Buffer.from('dited'));
+    raw.send(TEXT, first, { fin: false, rsv: Rsv1 });
+    raw.send(CONTINUATION, second, { fin: false });
+    expect(await raw.closeCode()).toBe(1007);
+    raw.send(CONTINUATION, third);
+    expect(server!.errors.map((e) => (e as WebSocketError).code)).toEqual(['WS_ERR_INVALID_UTF8']);
+    peer.close();
+  });
+
   it('refuses RSV1 on a continuation frame with 1002 (core: first frame only)', async () => {
     const raw = await open({});
     const payload = zlib.deflateRawSync(sample(100));

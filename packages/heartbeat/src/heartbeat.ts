@@ -1,6 +1,5 @@
-import type { Connection, Plugin, PluginInstance, Server } from '@ws/core';
+import { type Connection, type Plugin, type PluginInstance, type Server, TimerWheel, WheelEntry } from '@ws/core';
 import { resolveOptions, type HeartbeatOptions, type ResolvedHeartbeatOptions } from './options';
-import { TimerWheel, WheelEntry } from './timer-wheel';
 
 /*
  * The events the heartbeat adds to core's connection and server, typed by merging into core's

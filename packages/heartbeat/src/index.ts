@@ -16,4 +16,5 @@ export {
   type HeartbeatOptions,
   type ResolvedHeartbeatOptions,
 } from './options';
-export { TimerWheel, WheelEntry } from './timer-wheel';
+// The wheel moved into core (the server's deadlines use it too); re-exported so imports keep working.
+export { TimerWheel, WheelEntry } from '@ws/core';

@@ -115,7 +115,7 @@ export function acceptResponse(headers: readonly string[]): string {
 }
 
 /** Headers this answer sets itself: extra headers may not repeat them. */
-const FRAMING_HEADERS = new Set(['connection', 'content-length', 'content-type', 'transfer-encoding']);
+const FRAMING_HEADERS = new Set(['connection', 'content-length', 'content-type', 'transfer-encoding', 'x-content-type-options']);
 
 /**
  * A plain HTTP error answer that closes the connection. Extra headers (they may come from
@@ -128,6 +128,7 @@ export function rejectResponse(rejection: HandshakeRejection): string {
     `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status] ?? 'Error'}\r\n` +
     'Connection: close\r\n' +
     'Content-Type: text/plain; charset=utf-8\r\n' +
+    'X-Content-Type-Options: nosniff\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n`;
   for (const [name, value] of Object.entries(rejection.headers ?? {})) {
     if (!isToken(name) || FRAMING_HEADERS.has(name.toLowerCase())) continue;

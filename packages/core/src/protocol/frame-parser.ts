@@ -1,6 +1,6 @@
 import { MAX_CONTROL_PAYLOAD, Opcode } from './constants';
 import { WebSocketError } from './errors';
-import { unmaskPayload } from './mask';
+import { rotateMask, unmaskPayload, unmaskPayloadFrom } from './mask';
 
 /**
  * Streaming parser for client frames (RFC 6455 §5.2). Chunks may be cut anywhere. Every rule
@@ -8,13 +8,25 @@ import { unmaskPayload } from './mask';
  * 2^63 bytes costs nothing. Frames leave unmasked, in order, through `FrameHandler.onFrame`.
  *
  *   chunk → [header 2 B] → [length 2/8 B] → [mask 4 B] → [payload] → unmask → onFrame
+ *                                                            ↘ (text, streamText) unmask → onTextPayload
+ *
+ * With `streamText`, the payload of a text frame (or of a continuation of a text message) that
+ * is not complete yet is unmasked as it arrives and shown to `onTextPayload`, so invalid UTF-8
+ * can fail the connection before the rest of the frame comes. A frame that arrives whole in one
+ * chunk never goes through it.
  */
 export interface FrameHandler {
   /**
-   * One complete frame. `rsv` is this frame's RSV bits (4 = RSV1). Return false to pause
-   * parsing: the handler calls `resume()` when it is ready for the next frame.
+   * One complete frame. `rsv` is this frame's RSV bits (4 = RSV1). `reported` is how many bytes
+   * at the start of `payload` were already shown to `onTextPayload` (0 unless `streamText`).
+   * Return false to pause parsing: the handler calls `resume()` when it is ready for the next frame.
    */
-  onFrame(opcode: number, fin: boolean, rsv: number, payload: Buffer): boolean;
+  onFrame(opcode: number, fin: boolean, rsv: number, payload: Buffer, reported: number): boolean;
+  /**
+   * With `streamText`: the next unmasked bytes of a text frame still incomplete, in order.
+   * Return false when the handler failed the connection (it has called `stop()`).
+   */
+  onTextPayload?(bytes: Buffer): boolean;
   /** The peer broke the protocol; the parser has stopped and discards all further input. */
   onParseError(error: WebSocketError): void;
 }
@@ -24,6 +36,8 @@ export interface FrameParserOptions {
   readonly maxPayload: number;
   /** RSV bits claimed by negotiated extensions: allowed on a message's first frame only. */
   readonly allowedRsv: number;
+  /** Show text payload to `onTextPayload` as it arrives (only when no extension transforms it). */
+  readonly streamText?: boolean;
 }
 
 const enum State {
@@ -49,6 +63,7 @@ export class FrameParser {
   private readonly handler: FrameHandler;
   private readonly maxPayload: number;
   private readonly allowedRsv: number;
+  private readonly streamText: boolean;
 
   private readonly chunks: Buffer[] = [];
   private offset = 0;
@@ -68,6 +83,8 @@ export class FrameParser {
   private opcode = 0;
   private payloadLength = 0;
   private mask = 0;
+  /** Payload bytes of this frame already unmasked and shown to `onTextPayload`. */
+  private reported = 0;
 
   // The message being read: opcode of its first frame (0 = none in progress), bytes so far.
   private messageOpcode = 0;
@@ -77,6 +94,7 @@ export class FrameParser {
     this.handler = handler;
     this.maxPayload = options.maxPayload;
     this.allowedRsv = options.allowedRsv;
+    this.streamText = options.streamText === true;
   }
 
   /**
@@ -127,6 +145,7 @@ export class FrameParser {
     this.chunks.length = 0;
     this.buffered = 0;
     this.offset = 0;
+    this.reported = 0;
     this.block = null;
     this.blockView = null;
   }
@@ -169,7 +188,11 @@ export class FrameParser {
           this.state = State.Payload;
           break;
         case State.Payload:
-          if (this.buffered < this.payloadLength) return;
+          if (this.buffered < this.payloadLength) {
+            // Everything buffered belongs to this frame; show what is new (RFC 6455 §8.1).
+            if (this.streamText && this.buffered > this.reported && this.isText()) this.reportText();
+            return;
+          }
           if (!this.emitFrame()) return;
           break;
         default:
@@ -251,7 +274,14 @@ export class FrameParser {
 
   private emitFrame(): boolean {
     const payload = this.payloadLength === 0 ? EMPTY : this.readPayload(this.payloadLength);
-    unmaskPayload(payload, this.mask);
+    const reported = this.reported;
+    if (reported === 0) {
+      unmaskPayload(payload, this.mask);
+    } else {
+      // Bytes shown to onTextPayload were unmasked in place as they came: only the rest is masked.
+      this.reported = 0;
+      unmaskPayloadFrom(payload, this.mask, reported);
+    }
     const opcode = this.opcode;
     const fin = this.fin;
     const rsv = this.rsv;
@@ -268,10 +298,41 @@ export class FrameParser {
       }
     }
     this.state = State.Header;
-    if (this.handler.onFrame(opcode, fin, rsv, payload)) return this.state === State.Header;
+    if (this.handler.onFrame(opcode, fin, rsv, payload, reported)) return this.state === State.Header;
     // The handler asked to wait (unless it stopped the parser).
     if (this.state === State.Header) this.state = State.Paused;
     return false;
+  }
+
+  /** A text frame, or a continuation of a text message. */
+  private isText(): boolean {
+    return this.opcode === Opcode.Text || (this.opcode === Opcode.Continuation && this.messageOpcode === Opcode.Text);
+  }
+
+  /**
+   * Unmasks in place the payload bytes that arrived since the last report and shows them to the
+   * handler. They are the newest buffered bytes, so the walk starts from the last chunk: a frame
+   * trickled in many chunks costs each chunk once.
+   */
+  private reportText(): void {
+    const chunks = this.chunks;
+    let index = chunks.length - 1;
+    let fresh = this.buffered - this.reported;
+    for (;;) {
+      const available = chunks[index].length - (index === 0 ? this.offset : 0);
+      if (fresh <= available) break;
+      fresh -= available;
+      index--;
+    }
+    let start = chunks[index].length - fresh;
+    for (; index < chunks.length; index++) {
+      const chunk = chunks[index];
+      const bytes = start === 0 ? chunk : chunk.subarray(start);
+      start = 0;
+      unmaskPayload(bytes, rotateMask(this.mask, this.reported));
+      this.reported += bytes.length;
+      if (!this.handler.onTextPayload!(bytes) || this.state === State.Stopped) return;
+    }
   }
 
   private fail(error: WebSocketError): false {

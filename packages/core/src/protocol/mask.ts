@@ -36,6 +36,13 @@ export function unmaskPayload(payload: Buffer, mask: number): void {
   unmask(payload, mask);
 }
 
+/** Unmasks a frame payload in place from byte `from` on, where the bytes before are unmasked already. */
+export function unmaskPayloadFrom(payload: Buffer, mask: number, from: number): void {
+  const rotated = rotateMask(mask, from);
+  if (nativeUnmask !== null && payload.length - from >= NATIVE_THRESHOLD) unmaskPayload(payload.subarray(from), rotated);
+  else unmask(payload, rotated, from);
+}
+
 /**
  * XORs `length` bytes of `buffer` from `offset` with the 4-byte mask in place (RFC 6455 §5.3).
  * `mask` holds the mask bytes as a big-endian uint32 (the order they come on the wire).
@@ -52,8 +59,7 @@ export function unmask(buffer: Buffer, mask: number, offset = 0, length = buffer
     const head = (4 - (address & 3)) & 3;
     for (let k = 0; k < head; k++, i++) buffer[i] ^= maskByte(mask, i - offset);
     // The word mask starts at mask byte (i - offset) % 4; rotate so it lines up.
-    const shift = (i - offset) & 3;
-    const rotated = shift === 0 ? mask : ((mask << (shift * 8)) | (mask >>> (32 - shift * 8))) >>> 0;
+    const rotated = rotateMask(mask, i - offset);
     const word = LITTLE_ENDIAN ? swap32(rotated) : rotated;
     const words = (end - i) >>> 2;
     const view = new Uint32Array(buffer.buffer, buffer.byteOffset + i, words);
@@ -73,6 +79,15 @@ export function unmask(buffer: Buffer, mask: number, offset = 0, length = buffer
     i += words << 2;
   }
   for (; i < end; i++) buffer[i] ^= maskByte(mask, i - offset);
+}
+
+/**
+ * The mask as seen from payload byte `position` on: byte `position % 4` of the key comes first,
+ * so bytes from there can be unmasked as a buffer of their own.
+ */
+export function rotateMask(mask: number, position: number): number {
+  const shift = (position & 3) * 8;
+  return shift === 0 ? mask : ((mask << shift) | (mask >>> (32 - shift))) >>> 0;
 }
 
 function maskByte(mask: number, index: number): number {

@@ -10,14 +10,15 @@ const EMPTY = Buffer.alloc(0);
 /**
  * Joins the (decoded) fragments of one data message, checks its size after extensions have
  * decoded it, and validates text as UTF-8: whole messages with the native `isUtf8`, fragmented
- * ones incrementally so the first invalid byte fails even when a code point spans fragments.
+ * ones incrementally so the first invalid byte fails even when a code point spans fragments,
+ * and a frame still arriving as its bytes come (`checkPartialText`, RFC 6455 §8.1).
  *
  * A view per fragment would cost a hundred times the payload when a peer sends millions of
  * 1-byte fragments, so small fragments are packed into blocks: memory stays near the payload.
  */
 export class MessageAssembler {
   private readonly maxPayload: number;
-  /** Made on the first fragmented text message. */
+  /** Made on the first text message that arrives in pieces. */
   private utf8: Utf8Validator | null = null;
   private readonly fragments: Buffer[] = [];
   private length = 0;
@@ -30,25 +31,36 @@ export class MessageAssembler {
   }
 
   /**
-   * Adds a fragment. Returns the error to fail with, or null. When `fin` is set and there was
-   * no error, the message is ready in `take()`.
+   * Validates the first bytes of a text frame that is not complete yet; the frame itself comes
+   * later through `add`, with `checked` saying how many of its bytes were seen here.
    */
-  add(fragment: Buffer, isText: boolean, fin: boolean): WebSocketError | null {
+  checkPartialText(bytes: Buffer): WebSocketError | null {
+    if ((this.utf8 ??= new Utf8Validator()).update(bytes)) return null;
+    this.reset();
+    return invalidUtf8();
+  }
+
+  /**
+   * Adds a fragment whose first `checked` bytes already went through `checkPartialText`.
+   * Returns the error to fail with, or null. When `fin` is set and there was no error, the
+   * message is ready in `take()`.
+   */
+  add(fragment: Buffer, isText: boolean, fin: boolean, checked = 0): WebSocketError | null {
     this.length += fragment.length;
     if (this.maxPayload > 0 && this.length > this.maxPayload) {
       this.reset();
       return new WebSocketError('WS_ERR_MESSAGE_TOO_BIG', `message over ${this.maxPayload} bytes`);
     }
     if (fin && this.length === fragment.length && this.fragments.length === 0) {
-      // The common case: a message in one frame.
-      if (isText && !isUtf8(fragment)) {
+      // The common case: a message in one frame, and most often one that arrived whole.
+      if (isText && (checked === 0 ? !isUtf8(fragment) : !this.validateFragment(fragment, checked, true))) {
         this.reset();
         return invalidUtf8();
       }
       this.fragments.push(fragment);
       return null;
     }
-    if (isText && !this.validateFragment(fragment, fin)) {
+    if (isText && !this.validateFragment(fragment, checked, fin)) {
       this.reset();
       return invalidUtf8();
     }
@@ -78,9 +90,10 @@ export class MessageAssembler {
     this.utf8?.reset();
   }
 
-  private validateFragment(fragment: Buffer, fin: boolean): boolean {
+  /** Validates `fragment` from byte `from` on (the bytes before went through `checkPartialText`). */
+  private validateFragment(fragment: Buffer, from: number, fin: boolean): boolean {
     const utf8 = (this.utf8 ??= new Utf8Validator());
-    return utf8.update(fragment) && (!fin || utf8.isComplete());
+    return utf8.update(fragment, from) && (!fin || utf8.isComplete());
   }
 
   private appendToBlock(fragment: Buffer): void {

@@ -25,7 +25,11 @@ export interface ProtocolHandler {
   onPing(payload: Buffer): void;
   /** A pong arrived. */
   onPong(payload: Buffer): void;
-  /** The peer's close frame arrived (1005 when it had no code). Input is over. */
+  /**
+   * The peer's close frame arrived (1005 when it had no code). Input is over. Unless our close
+   * frame went out first, the answer is written right after this returns: the peer's code and
+   * reason, or what `Protocol.close(code, reason)` called from in here asked for instead.
+   */
   onPeerClose(code: number, reason: string): void;
   /** Our close frame (first or echo) has just been handed to the sink. */
   onCloseWritten(): void;
@@ -85,7 +89,12 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     this.chain = options.extensions;
     this.maxFrameSize = options.maxFrameSize;
     this.assembler = new MessageAssembler(options.maxPayload);
-    this.parser = new FrameParser(this, { maxPayload: options.maxPayload, allowedRsv: options.allowedRsv });
+    this.parser = new FrameParser(this, {
+      maxPayload: options.maxPayload,
+      allowedRsv: options.allowedRsv,
+      // Text can be checked before its frame is complete only when no extension transforms it.
+      streamText: this.chain === null,
+    });
     // Only connections with extensions need the asynchronous machinery.
     if (this.chain !== null) {
       this.onDecodedBound = (error, payload) => this.onDecoded(error, payload);
@@ -116,14 +125,14 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   }
 
   /** @internal FrameHandler */
-  onFrame(opcode: number, fin: boolean, rsv: number, payload: Buffer): boolean {
+  onFrame(opcode: number, fin: boolean, rsv: number, payload: Buffer, reported: number): boolean {
     if (opcode >= Opcode.Close) return this.onControlFrame(opcode, payload);
     if (opcode !== Opcode.Continuation) {
       this.messageOpcode = opcode;
       this.messageRsv = rsv;
     }
     if (this.chain === null) {
-      this.addFragment(payload, fin);
+      this.addFragment(payload, fin, reported);
       return !this.failed;
     }
     this.decoding = true;
@@ -132,6 +141,14 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     this.chain.decode(payload, this.messageRsv, fin, this.onDecodedBound!);
     this.decodingSync = false;
     return !this.decoding && !this.failed;
+  }
+
+  /** @internal FrameHandler: part of a text frame, checked before the rest arrives (§8.1). */
+  onTextPayload(bytes: Buffer): boolean {
+    const error = this.assembler.checkPartialText(bytes);
+    if (error === null) return true;
+    this.fail(error);
+    return false;
   }
 
   /** @internal FrameHandler */
@@ -147,11 +164,11 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
       return;
     }
     if (this.decodingSync) {
-      this.addFragment(payload, this.decodingFin);
+      this.addFragment(payload, this.decodingFin, 0);
       return;
     }
     try {
-      this.addFragment(payload, this.decodingFin);
+      this.addFragment(payload, this.decodingFin, 0);
     } finally {
       if (!this.failed) {
         this.parser.resume();
@@ -160,9 +177,10 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     }
   }
 
-  private addFragment(payload: Buffer, fin: boolean): void {
+  /** `checked`: bytes at the start of `payload` already validated by `onTextPayload`. */
+  private addFragment(payload: Buffer, fin: boolean, checked: number): void {
     const isText = this.messageOpcode === Opcode.Text;
-    const error = this.assembler.add(payload, isText, fin);
+    const error = this.assembler.add(payload, isText, fin, checked);
     if (error !== null) {
       this.fail(error);
       return;
@@ -190,12 +208,16 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
       return false;
     }
     // RFC 6455 §5.5.1: nothing follows a close frame; answer it unless we already sent ours.
+    // The handler runs first, so the application may answer with a close() of its own; by
+    // default the answer echoes the peer's code and reason, as ws, python-websockets and
+    // browsers do (the body is already validated; a copy, as it may wait behind encodes).
     this.closeReceived = true;
     this.parser.stop();
-    if (!this.closeQueued) {
-      this.queueClose(close.code === CloseCode.NoStatus ? encodeClosePayload() : encodeClosePayload(close.code));
+    try {
+      this.handler.onPeerClose(close.code, close.reason);
+    } finally {
+      if (!this.closeQueued) this.queueClose(Buffer.from(payload));
     }
-    this.handler.onPeerClose(close.code, close.reason);
     return false;
   }
 

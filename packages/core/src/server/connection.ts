@@ -7,6 +7,16 @@ import { CloseCode } from '../protocol/constants';
 import type { WebSocketError } from '../protocol/errors';
 import type { OutputSink } from '../protocol/frame-writer';
 import { Protocol, type ProtocolHandler, type WriteCallback } from '../protocol/protocol';
+import {
+  BACKPRESSURE_CLOSE_CODE,
+  BACKPRESSURE_CLOSE_REASON,
+  BackpressureError,
+  type BackpressureLimits,
+  SendStatus,
+  admit,
+  admitText,
+  byteLengthOf,
+} from './backpressure';
 import type { ConnectionEvents } from './events';
 import { toBuffer } from './to-buffer';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
@@ -17,6 +27,8 @@ export interface ConnectionOwner {
   onConnectionPing(connection: Connection, payload: Buffer): void;
   onConnectionPong(connection: Connection, payload: Buffer): void;
   onConnectionError(connection: Connection, error: Error): void;
+  /** A message was not queued: the connection was at `maxBufferedAmount`. */
+  onConnectionDropped(connection: Connection, byteLength: number): void;
   /** Bookkeeping only (no user code), before any `close` listener runs. */
   forgetConnection(connection: Connection): void;
   onConnectionClose(connection: Connection, code: number, reason: string, wasClean: boolean): void;
@@ -33,6 +45,7 @@ export interface ConnectionSetup {
   readonly maxPayload: number;
   readonly maxFrameSize: number;
   readonly closeTimeout: number;
+  readonly backpressure: BackpressureLimits;
 }
 
 /** Options of {@link Connection.send}. */
@@ -51,11 +64,6 @@ const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 
 /** Input beyond this much, waiting on an extension, pauses the socket. */
 const INPUT_HIGH_WATER = 1024 * 1024;
-/**
- * Output beyond this much that the peer has not read pauses reading from it: a peer that never
- * reads must not make us queue answers (pongs, echoes) without bound.
- */
-const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 
 // Why reading is paused (a bit each, so each cause is lifted on its own).
 const PAUSED_FOR_EXTENSION = 1;
@@ -92,13 +100,16 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   private readonly owner: ConnectionOwner;
   private readonly wire: Protocol;
   private readonly closeTimeout: number;
+  private readonly limits: BackpressureLimits;
   private closeTimer: NodeJS.Timeout | null = null;
   private pingSentAt = -1;
   private readPauses = 0;
-  /** A socket `drain` came while messages still waited on extensions. */
+  /** `drain` is due once everything is out: the socket drained, or a send returned 'backpressure'. */
   private drainOwed = false;
   private peerCloseCode: number = CloseCode.Abnormal;
   private peerCloseReason = '';
+  /** @internal Chunks read from the socket: the idle timeout's sign of life, no clock read per chunk. */
+  chunksReceived = 0;
 
   constructor(setup: ConnectionSetup) {
     super();
@@ -107,6 +118,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.extensions = setup.extensions;
     this.owner = setup.owner;
     this.closeTimeout = setup.closeTimeout;
+    this.limits = setup.backpressure;
     const socket = setup.socket;
     this.socket = socket;
     this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
@@ -136,7 +148,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     return this.state === Connection.OPEN;
   }
 
-  /** Bytes accepted by `send()` and not yet handed to the OS. */
+  /** Bytes accepted by `send()` and not yet handed to the OS: the socket's buffer plus what waits on extensions. */
   get bufferedAmount(): number {
     return this.socket.writableLength + this.wire.pendingBytes;
   }
@@ -149,31 +161,41 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   /**
    * Sends a message: a string as text; a Buffer, ArrayBuffer or typed array as binary, unless
    * `options.binary` says otherwise. `callback` runs once the message is written to the socket,
-   * or with an error if the connection is not open.
+   * or with an error if it was not sent (the connection is not open, or the message was dropped
+   * at `maxBufferedAmount`: a `BackpressureError`). Returns what became of it: 'accepted',
+   * 'backpressure' (queued; wait for `drain`), 'dropped' or 'not-open'.
    */
-  send(data: SendData, options?: SendOptions | WriteCallback, callback?: WriteCallback): void {
+  send(data: SendData, options?: SendOptions | WriteCallback, callback?: WriteCallback): SendStatus {
     if (typeof options === 'function') {
       callback = options;
       options = undefined;
     }
-    if (this.refuseUnlessOpen(callback)) return;
+    if (this.refuseUnlessOpen(callback)) return SendStatus.NotOpen;
     const compress = options?.compress !== false;
     if (typeof data === 'string') {
+      const status = admitText(this.limits, this.bufferedAmount, data);
+      if (status === SendStatus.Dropped) return this.drop(Buffer.byteLength(data, 'utf8'), callback);
       if (options?.binary === true) this.wire.send(Buffer.from(data, 'utf8'), true, compress, callback);
       else this.wire.sendText(data, compress, callback);
-      return;
+      return this.queued(status);
     }
     const payload = toBuffer(data);
     if (options?.binary === false && !isUtf8(payload)) {
       throw new TypeError('send(…, { binary: false }) needs valid UTF-8 data');
     }
+    const status = admit(this.limits, this.bufferedAmount, payload.length);
+    if (status === SendStatus.Dropped) return this.drop(payload.length, callback);
     this.wire.send(payload, options?.binary !== false, compress, callback);
+    return this.queued(status);
   }
 
-  /** Writes frames built once for many connections (see `Server.broadcast`). */
-  sendFrames(frames: readonly Buffer[], callback?: WriteCallback): void {
-    if (this.state !== Connection.OPEN) return;
+  /** Writes frames built once for many connections (see `Server.broadcast`), under the same limits as `send`. */
+  sendFrames(frames: readonly Buffer[], callback?: WriteCallback): SendStatus {
+    if (this.refuseUnlessOpen(callback)) return SendStatus.NotOpen;
+    const status = admit(this.limits, this.bufferedAmount, byteLengthOf(frames));
+    if (status === SendStatus.Dropped) return this.drop(byteLengthOf(frames), callback);
     this.wire.sendFrames(frames, callback);
+    return this.queued(status);
   }
 
   /** Sends a ping (at most 125 bytes of payload); its pong updates `latency`. */
@@ -196,7 +218,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
    * Starts the closing handshake: code 1000-1003, 1007-1014 or 3000-4999 (default 1000) and a
    * reason of at most 123 bytes of UTF-8; anything else throws (RangeError, or TypeError for a
    * reason that is not a string). The close frame
-   * goes after every message already sent.
+   * goes after every message already sent. Called from a `closing` listener, it answers the
+   * peer's close frame with this code and reason instead of echoing the peer's.
    */
   close(code: number = CloseCode.Normal, reason = ''): void {
     if (this.state === Connection.CLOSED) return;
@@ -264,7 +287,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.peerCloseReason = reason;
     if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
     if (this.wire.hasWrittenClose) this.endSocket();
-    else this.armCloseTimer(); // our echo waits behind messages being encoded
+    else this.armCloseTimer(); // our answer is written next (or waits behind messages being encoded)
+    // Last, as it runs user code: close(code, reason) in a listener answers instead of the echo.
+    this.emit('closing', code, reason);
   }
 
   /** @internal */
@@ -290,6 +315,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     // Everything written while this chunk is parsed (pongs, replies a listener sends at once)
     // leaves in one writev: a chunk of pipelined messages costs one syscall, not one each.
     const socket = this.socket;
+    this.chunksReceived++;
     socket.cork();
     try {
       this.wire.receive(chunk);
@@ -304,7 +330,12 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     if (this.wire.isInputPaused && this.wire.bufferedInput > INPUT_HIGH_WATER) {
       this.pauseReading(PAUSED_FOR_EXTENSION);
     }
-    if (this.socket.writableLength > OUTPUT_HIGH_WATER) this.pauseReading(PAUSED_FOR_OUTPUT);
+    // What the peer has not read (answers, echoes, messages still being encoded) piles up: stop
+    // reading it until everything is out (`drain`).
+    if (this.bufferedAmount > this.limits.readPauseThreshold && this.socket.writable) {
+      this.pauseReading(PAUSED_FOR_OUTPUT);
+      this.expectDrain();
+    }
   }
 
   /** @internal */
@@ -314,16 +345,58 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /** @internal */
   onOutputFlushed(): void {
-    if (!this.drainOwed) return;
-    // The socket drained before the last encoded messages reached it: drain once they are out.
-    if (this.socket.writableLength === 0) this.emitDrain();
-    else if (!this.socket.writableNeedDrain) this.socket.write(EMPTY, () => this.emitDrain()); // rare: no field for it
+    if (this.drainOwed) this.settleDrain();
   }
 
-  private emitDrain(): void {
-    if (this.state === Connection.CLOSED || this.bufferedAmount !== 0) return;
-    this.drainOwed = false;
-    this.emit('drain');
+  /**
+   * Emits `drain` (and reading resumes) once nothing is left unsent, or arranges to be called
+   * again when whatever is still queued moves on: extensions finishing (`onOutputFlushed`), the
+   * socket's `drain`, or (rare: a socket that did not have to buffer emits none) an empty write.
+   */
+  private settleDrain(): void {
+    if (this.state === Connection.CLOSED) return;
+    this.drainOwed = true;
+    if (this.wire.pendingBytes > 0) return;
+    if (this.socket.writableLength === 0) {
+      this.drainOwed = false;
+      this.resumeReading(PAUSED_FOR_OUTPUT);
+      this.emit('drain');
+    } else if (!this.socket.writableNeedDrain && this.socket.writable) {
+      this.socket.write(EMPTY, () => this.settleDrain());
+    }
+  }
+
+  /** Some later event must lead to `drain`; never this call, so a listener added after it hears it. */
+  private expectDrain(): void {
+    this.drainOwed = true;
+    if (this.wire.pendingBytes === 0 && !this.socket.writableNeedDrain) this.socket.write(EMPTY, () => this.settleDrain());
+  }
+
+  /** After a message was queued: past the high-water mark, `drain` will follow. */
+  private queued(status: SendStatus): SendStatus {
+    if (status === SendStatus.Backpressure) this.expectDrain();
+    return status;
+  }
+
+  /**
+   * The `backpressure` policy (backpressure.ts) for a message that would pass `maxBufferedAmount`:
+   * it is never queued; 'close' also closes with 1013, and the close timer ends a peer that does
+   * not read our close frame either. Reported later, so no listener's throw stops a broadcast.
+   */
+  private drop(byteLength: number, callback: WriteCallback | undefined): SendStatus {
+    const buffered = this.bufferedAmount;
+    if (this.limits.policy === 'close') this.close(BACKPRESSURE_CLOSE_CODE, BACKPRESSURE_CLOSE_REASON);
+    if (callback !== undefined) {
+      process.nextTick(callback, new BackpressureError(byteLength, buffered, this.limits.maxBufferedAmount));
+    }
+    process.nextTick(reportDrop, this, byteLength);
+    return SendStatus.Dropped;
+  }
+
+  /** @internal */
+  reportDrop(byteLength: number): void {
+    this.emit('dropped', byteLength);
+    this.owner.onConnectionDropped(this, byteLength);
   }
 
   private pauseReading(reason: number): void {
@@ -371,9 +444,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /** @internal */
   onDrain(): void {
-    this.resumeReading(PAUSED_FOR_OUTPUT);
-    if (this.wire.pendingBytes > 0) this.drainOwed = true;
-    else this.emitDrain();
+    this.settleDrain();
   }
 
   private endSocket(): void {
@@ -398,6 +469,10 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   private notOpenError(): Error {
     return new Error(`WebSocket is not open: readyState ${this.state} (${STATE_NAMES[this.state]})`);
   }
+}
+
+function reportDrop(connection: Connection, byteLength: number): void {
+  connection.reportDrop(byteLength);
 }
 
 function controlPayload(payload: string | Buffer | undefined): Buffer {

@@ -8,6 +8,12 @@ import type { Connection } from './connection';
 export interface ConnectionEvents {
   /** A whole message: text as a string, binary as a Buffer. */
   message: (data: string | Buffer, isBinary: boolean) => void;
+  /**
+   * The peer's close frame arrived (1005 when it had no code). Unless this side closed first,
+   * the answer echoes the peer's code and reason, or, if a listener calls `close(code, reason)`,
+   * carries those instead. `close` follows once TCP is closed.
+   */
+  closing: (code: number, reason: string) => void;
   /** The connection is closed: 1005 when the peer's close had no code, 1006 when TCP was lost. */
   close: (code: number, reason: string, wasClean: boolean) => void;
   /** A ping arrived (already answered with a pong). */
@@ -16,8 +22,10 @@ export interface ConnectionEvents {
   pong: (payload: Buffer) => void;
   /** The connection failed; `close` follows. */
   error: (error: Error) => void;
-  /** Everything sent so far has been handed to the OS. */
+  /** Everything sent so far has been handed to the OS (after the socket had to buffer, or a send returned 'backpressure'). */
   drain: () => void;
+  /** A message of `byteLength` bytes was not queued: the connection was at `maxBufferedAmount`. */
+  dropped: (byteLength: number) => void;
 }
 
 /** The server's events; the connection events are repeated here with the connection first. */
@@ -39,6 +47,8 @@ export interface ServerEvents {
   ping: (connection: Connection, payload: Buffer) => void;
   /** A pong arrived. */
   pong: (connection: Connection, payload: Buffer) => void;
+  /** A message to `connection` was not queued: it was at `maxBufferedAmount` (see `backpressure`). */
+  dropped: (connection: Connection, byteLength: number) => void;
   /** A connection failed (`connection` set), or the server itself hit an error. */
   error: (error: Error, connection?: Connection) => void;
   /** `close()` has finished: no client and no listening socket is left. */

@@ -2,6 +2,8 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Extension } from '../extension/extension';
 import { checkExtensionList } from '../handshake/negotiate';
+import { originListCheck } from '../handshake/origin';
+import { type BackpressureLimits, type BackpressurePolicy, DEFAULT_MAX_BUFFERED_AMOUNT, resolveBackpressure } from './backpressure';
 import type { Plugin } from './plugin';
 
 /** A refusal from `verifyClient`: the status (and optional message and headers) to answer with. */
@@ -21,6 +23,9 @@ export interface VerifyRejection {
 export type VerifyResult = boolean | VerifyRejection;
 /** Decides on an upgrade request before the handshake; a throw or a rejected promise gives 500. */
 export type VerifyClient = (request: IncomingMessage) => VerifyResult | Promise<VerifyResult>;
+
+/** Admits (true) or refuses with 403 an upgrade by its `Origin` header, as sent (undefined without one). */
+export type OriginCheck = (origin: string | undefined, request: IncomingMessage) => boolean;
 
 /** Picks one of the client's subprotocols, or none. */
 export type ProtocolSelector = (offered: readonly string[], request: IncomingMessage) => string | undefined | null | false;
@@ -43,10 +48,27 @@ export interface ServerOptions {
   maxFrameSize?: number;
   /** Open connections plus handshakes in progress; past it upgrades get 503. Default Infinity. */
   maxConnections?: number;
-  /** Milliseconds a client has to finish its handshake. Default 10000. */
+  /**
+   * Milliseconds a client has to finish its handshake: standalone, from the socket's accept until
+   * the 101 is written, however slowly the request trickles in; every mode, the time an async
+   * `verifyClient` may take. Default 10000.
+   */
   handshakeTimeout?: number;
+  /** Milliseconds a connection may go without receiving a byte before it is closed with 1001. Default 0 (off). */
+  idleTimeout?: number;
+  /** Origins allowed to connect (exact, as `scheme://host[:port]`), or a function; others get 403. */
+  allowedOrigins?: readonly string[] | OriginCheck;
   /** Milliseconds to wait for the peer's close frame after sending ours. Default 5000. */
   closeTimeout?: number;
+  /**
+   * Bytes one connection may hold unsent (socket buffer plus messages waiting on extensions);
+   * a message that would pass it is dropped and `backpressure` applies. Default 8 MiB.
+   */
+  maxBufferedAmount?: number;
+  /** Past this many unsent bytes `send` returns 'backpressure': wait for `drain`. Default 1 MiB. */
+  sendHighWaterMark?: number;
+  /** A message over `maxBufferedAmount`: 'close' (1013, the default) or 'drop' (report it only). */
+  backpressure?: BackpressurePolicy;
   /** Subprotocols in order of preference, or a function that picks one. */
   protocols?: readonly string[] | ProtocolSelector;
   /** Accepts or refuses each upgrade request (sync or async). Default: accept all. */
@@ -67,7 +89,11 @@ export interface ResolvedOptions {
   readonly maxFrameSize: number;
   readonly maxConnections: number;
   readonly handshakeTimeout: number;
+  /** 0 when off. */
+  readonly idleTimeout: number;
+  readonly allowedOrigins: OriginCheck | undefined;
   readonly closeTimeout: number;
+  readonly backpressure: BackpressureLimits;
   readonly protocols: readonly string[] | ProtocolSelector | undefined;
   readonly verifyClient: VerifyClient | undefined;
   readonly extensions: readonly Extension[];
@@ -80,6 +106,8 @@ export const DEFAULTS = {
   maxConnections: Infinity,
   handshakeTimeout: 10_000,
   closeTimeout: 5_000,
+  maxBufferedAmount: DEFAULT_MAX_BUFFERED_AMOUNT,
+  backpressure: 'close',
 } as const;
 
 function positive(name: string, value: number | undefined, fallback: number, allowInfinity = false): number {
@@ -114,6 +142,15 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   const extensions = options.extensions ?? [];
   checkExtensionList(extensions);
+  const policy = options.backpressure ?? DEFAULTS.backpressure;
+  if (policy !== 'close' && policy !== 'drop') {
+    throw new TypeError(`option backpressure must be 'close' or 'drop', got ${JSON.stringify(policy)}`);
+  }
+  const backpressure = resolveBackpressure(
+    positive('maxBufferedAmount', options.maxBufferedAmount, DEFAULTS.maxBufferedAmount, true),
+    options.sendHighWaterMark === undefined ? undefined : positive('sendHighWaterMark', options.sendHighWaterMark, 0, true),
+    policy,
+  );
   return {
     host: options.host,
     port: options.port,
@@ -124,10 +161,19 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxFrameSize: positive('maxFrameSize', options.maxFrameSize, DEFAULTS.maxFrameSize, true),
     maxConnections: positive('maxConnections', options.maxConnections, DEFAULTS.maxConnections, true),
     handshakeTimeout: timeout('handshakeTimeout', options.handshakeTimeout, DEFAULTS.handshakeTimeout),
+    idleTimeout: options.idleTimeout === 0 ? 0 : timeout('idleTimeout', options.idleTimeout, 0),
+    allowedOrigins: resolveOriginCheck(options.allowedOrigins),
     closeTimeout: timeout('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
+    backpressure,
     protocols: options.protocols,
     verifyClient: options.verifyClient,
     extensions,
     plugins: options.plugins ?? [],
   };
+}
+
+function resolveOriginCheck(allowed: ServerOptions['allowedOrigins']): OriginCheck | undefined {
+  if (allowed === undefined || typeof allowed === 'function') return allowed;
+  if (!Array.isArray(allowed)) throw new TypeError('option allowedOrigins must be an array of origins or a function');
+  return originListCheck(allowed);
 }

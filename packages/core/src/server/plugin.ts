@@ -20,6 +20,28 @@ export interface PluginInstance {
   onConnection?(connection: Connection): void;
   /** A connection has closed (after its `close` event). */
   onDisconnect?(connection: Connection, code: number, reason: string): void;
-  /** The server is closing: stop timers and release everything. Called once. */
-  close?(): void;
+  /**
+   * The server is closing: stop timers and release everything. Called once, when `close()`
+   * starts. A returned promise (an adapter quitting its connections) is waited for before
+   * `close()` resolves and `shutdown` fires; a rejection is reported as the server's `error`.
+   */
+  close?(): void | Promise<void>;
+}
+
+/**
+ * Calls every plugin's `close()`. Returns a promise that settles once the asynchronous ones have
+ * (it never rejects), or null if none was asynchronous. A throw or a rejection goes to `onError`.
+ */
+export function closePlugins(plugins: readonly PluginInstance[], onError: (error: Error) => void): Promise<void> | null {
+  const waiting: Promise<void>[] = [];
+  const report = (error: unknown): void => onError(error instanceof Error ? error : new Error(String(error)));
+  for (const plugin of plugins) {
+    try {
+      const result = plugin.close?.();
+      if (typeof (result as Promise<void> | undefined)?.then === 'function') waiting.push(Promise.resolve(result).catch(report));
+    } catch (error) {
+      report(error);
+    }
+  }
+  return waiting.length === 0 ? null : Promise.all(waiting).then(() => undefined);
 }

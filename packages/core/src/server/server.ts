@@ -13,7 +13,9 @@ import { FrameCollector, writeMessage } from '../protocol/frame-writer';
 import { Connection, type ConnectionOwner, type SendData, type SendOptions } from './connection';
 import type { ServerEvents } from './events';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options';
-import type { PluginInstance } from './plugin';
+import { HandshakeDeadlines } from './handshake-deadlines';
+import { IdleTimeout } from './idle-timeout';
+import { closePlugins, type PluginInstance } from './plugin';
 import { abort, destroyOnError } from './reject';
 import { StandaloneHttpServer, type StandaloneHost } from './standalone';
 import { toBuffer } from './to-buffer';
@@ -51,12 +53,19 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   private readonly plugins: PluginInstance[] = [];
   private readonly pendingHandshakes = new Set<PendingHandshake>();
   private readonly maxPayloadForCodecs: number;
+  /** @internal */
+  readonly handshakeDeadlines: HandshakeDeadlines;
+  private pluginsClosing = false;
+  private shutdownPromise: Promise<void> | null = null;
+  private resolveShutdown: (() => void) | null = null;
 
   constructor(options: ServerOptions, onListening?: () => void) {
     super();
     this.options = resolveOptions(options);
     const { maxPayload } = this.options;
     this.maxPayloadForCodecs = Number.isFinite(maxPayload) ? maxPayload : 0;
+    this.handshakeDeadlines = new HandshakeDeadlines(this.options.handshakeTimeout);
+    if (this.options.idleTimeout > 0) this.plugins.push(new IdleTimeout(this.options.idleTimeout));
 
     if (this.options.port !== undefined) {
       this.standalone = new StandaloneHttpServer(this, { ...this.options, port: this.options.port });
@@ -90,7 +99,9 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   /**
    * Sends one message to every open client (or those `filter` admits, less `except`). The
    * frames are built once and the same bytes written to each; a connection whose extensions
-   * transform messages (compression) encodes its own copy.
+   * transform messages (compression) encodes its own copy. Each connection applies its own
+   * backpressure limit: one that is full has the message dropped (and, by default, is closed),
+   * and the loop goes on to the others.
    */
   broadcast(data: SendData, options: BroadcastOptions = {}): void {
     const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : toBuffer(data);
@@ -114,29 +125,37 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   }
 
   /**
-   * Closes every client with 1001 (going away), stops listening (standalone) or detaches from
-   * the HTTP server, and stops plugins. `callback` and the `shutdown` event follow once every
-   * connection is gone.
+   * Closes every client with 1001 (going away) after the messages already sent to it, refuses
+   * new and pending handshakes with 503, stops listening (standalone), and stops plugins. The
+   * promise resolves (and `callback` runs, and `shutdown` fires) once every connection is gone
+   * (closed, or destroyed at `closeTimeout`) and every plugin's `close()` has settled.
    */
-  close(callback?: () => void): void {
+  close(callback?: () => void): Promise<void> {
     if (callback !== undefined) {
       if (this.state === State.Closed) process.nextTick(callback);
       else this.once('shutdown', callback);
     }
-    if (this.state !== State.Running) return;
+    this.shutdownPromise ??= new Promise<void>((resolve) => (this.resolveShutdown = resolve));
+    if (this.state !== State.Running) return this.shutdownPromise;
     this.state = State.Closing;
-    for (const plugin of this.plugins) plugin.close?.();
+    const pluginsClosed = closePlugins(this.plugins, (error) => this.emit('error', error));
+    if (pluginsClosed !== null) {
+      this.pluginsClosing = true;
+      void pluginsClosed.then(() => {
+        this.pluginsClosing = false;
+        this.maybeFinishShutdown();
+      });
+    }
     if (this.standalone !== null) {
       this.standalone.close(() => {
         this.httpServerClosed = true;
         this.maybeFinishShutdown();
       });
-    } else if (this.options.server !== undefined) {
-      detachFromHttpServer(this.options.server, this);
     }
     for (const handshake of [...this.pendingHandshakes]) handshake.cancel(Rejections.shuttingDown());
     for (const connection of this.clients) connection.close(CloseCode.GoingAway, 'Server shutting down');
     this.maybeFinishShutdown();
+    return this.shutdownPromise;
   }
 
   // ---- UpgradeHost -----------------------------------------------------------------------
@@ -183,6 +202,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     const headers = acceptHeaders(upgrade.key, protocol, negotiation.header);
     this.emit('headers', headers, request);
     socket.write(acceptResponse(headers));
+    this.handshakeDeadlines.release(socket);
     (socket as Partial<Socket>).setTimeout?.(0);
     socket.removeAllListeners('timeout');
     socket.removeListener('error', destroyOnError);
@@ -198,6 +218,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
       maxPayload: options.maxPayload,
       maxFrameSize: options.maxFrameSize,
       closeTimeout: options.closeTimeout,
+      backpressure: options.backpressure,
     });
     this.clients.add(connection);
     try {
@@ -249,6 +270,11 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   }
 
   /** @internal */
+  onConnectionDropped(connection: Connection, byteLength: number): void {
+    this.emit('dropped', connection, byteLength);
+  }
+
+  /** @internal */
   forgetConnection(connection: Connection): void {
     this.clients.delete(connection);
   }
@@ -280,7 +306,11 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   private maybeFinishShutdown(): void {
     if (this.state !== State.Closing) return;
     if (this.clients.size > 0 || this.pendingHandshakes.size > 0 || !this.httpServerClosed) return;
+    if (this.pluginsClosing) return;
     this.state = State.Closed;
+    // Attached: detached only now, so upgrades that come while clients close still get 503.
+    if (this.options.server !== undefined) detachFromHttpServer(this.options.server, this);
+    this.resolveShutdown?.();
     this.emit('shutdown');
   }
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isRejection, validateUpgrade } from '../handshake/handshake';
 import { Rejections } from '../handshake/rejections';
+import type { HandshakeDeadlines } from './handshake-deadlines';
 import { pathOf } from './path';
 
 /** What a standalone HTTP server reports to the WebSocket server that owns it. */
@@ -10,6 +11,7 @@ export interface StandaloneHost {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   onListening(): void;
   onHttpError(error: Error): void;
+  readonly handshakeDeadlines: HandshakeDeadlines;
 }
 
 export interface StandaloneOptions {
@@ -20,28 +22,30 @@ export interface StandaloneOptions {
 }
 
 /**
- * Standalone mode: an HTTP server of our own that only upgrades. A client that never finishes
- * its request is dropped when its socket timeout fires (Node's HTTP server destroys a socket
- * whose timeout nobody handles); the upgrade clears that timeout. Sockets still in their HTTP
- * phase are tracked so that closing does not wait for them.
+ * Standalone mode: an HTTP server of our own that only upgrades. Each socket's handshake
+ * deadline runs from the moment it is accepted until the 101 is written (`HandshakeDeadlines`),
+ * however slowly the request trickles in. Node's own `headersTimeout` and `requestTimeout` are
+ * set to the same value as a backstop (Node checks them only every 30 s). Closing answers 503 to
+ * the sockets still sending their request rather than waiting for them.
  */
 export class StandaloneHttpServer {
   readonly httpServer: HttpServer;
-  private readonly unfinished = new Set<Socket>();
+  private readonly deadlines: HandshakeDeadlines;
 
   constructor(host: StandaloneHost, options: StandaloneOptions) {
-    const httpServer = createServer();
-    this.httpServer = httpServer;
-    httpServer.on('connection', (socket: Socket) => {
-      socket.setTimeout(options.handshakeTimeout);
-      this.unfinished.add(socket);
-      socket.once('close', () => this.unfinished.delete(socket));
+    const httpServer = createServer({
+      headersTimeout: options.handshakeTimeout,
+      requestTimeout: options.handshakeTimeout,
     });
+    this.httpServer = httpServer;
+    const deadlines = host.handshakeDeadlines;
+    this.deadlines = deadlines;
+    httpServer.on('connection', (socket: Socket) => deadlines.start(socket, false));
     httpServer.on('request', (request: IncomingMessage, response: ServerResponse) =>
       answerPlainRequest(options.path, request, response),
     );
     httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.unfinished.delete(socket as Socket);
+      deadlines.markRequestRead(socket);
       host.handleUpgrade(request, socket, head);
     });
     httpServer.on('error', (error: Error) => host.onHttpError(error));
@@ -52,9 +56,8 @@ export class StandaloneHttpServer {
   /** Stops listening; `callback` once every socket, upgraded ones included, is closed. */
   close(callback: () => void): void {
     this.httpServer.close(() => callback());
-    // Clients still sending (or idle after) an HTTP request get no answer now.
-    for (const socket of this.unfinished) socket.destroy();
-    this.unfinished.clear();
+    // Clients still sending (or idle after) an HTTP request are answered 503 now.
+    this.deadlines.refuseUnread(Rejections.shuttingDown());
   }
 }
 
@@ -64,13 +67,14 @@ function answerPlainRequest(path: string | undefined, request: IncomingMessage, 
   const upgrade = validateUpgrade(request);
   const rejection =
     path !== undefined && requestPath !== path
-      ? Rejections.notFound(requestPath)
+      ? Rejections.notFound()
       : isRejection(upgrade)
         ? upgrade
         : Rejections.notAnUpgrade();
   response.writeHead(rejection.status, {
     ...rejection.headers,
     'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
     Connection: 'close',
   });
   response.end(rejection.message);

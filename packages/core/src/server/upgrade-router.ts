@@ -48,7 +48,7 @@ class UpgradeRouter {
       target.handleUpgrade(request, socket, head);
       return;
     }
-    abort(socket, Rejections.notFound(path));
+    abort(socket, Rejections.notFound());
   }
 }
 

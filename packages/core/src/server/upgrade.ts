@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { type HandshakeRejection, type ValidUpgrade, isRejection, validateUpgrade } from '../handshake/handshake';
 import { Rejections } from '../handshake/rejections';
 import type { Connection } from './connection';
+import type { HandshakeDeadlines } from './handshake-deadlines';
 import type { ResolvedOptions, VerifyResult } from './options';
 import { pathOf } from './path';
 import { abort, destroyOnError } from './reject';
@@ -16,6 +17,8 @@ export interface UpgradeHost {
   readonly isAccepting: boolean;
   /** Open connections plus handshakes in progress. */
   readonly connectionCount: number;
+  /** `handshakeTimeout`, shared by every socket in its handshake. */
+  readonly handshakeDeadlines: HandshakeDeadlines;
   /** Writes the 101 and creates the connection. */
   establish(request: IncomingMessage, socket: Duplex, head: Buffer, upgrade: ValidUpgrade, callback?: EstablishedCallback): void;
   addPendingHandshake(handshake: PendingHandshake): void;
@@ -39,10 +42,11 @@ export function performUpgrade(
   const options = host.options;
   if (!host.isAccepting) return abort(socket, Rejections.shuttingDown());
   if (options.path !== undefined && pathOf(request.url) !== options.path) {
-    return abort(socket, Rejections.notFound(pathOf(request.url)));
+    return abort(socket, Rejections.notFound());
   }
   const upgrade = validateUpgrade(request);
   if (isRejection(upgrade)) return abort(socket, upgrade);
+  if (!originAllowed(host, request, socket)) return;
   if (host.connectionCount >= options.maxConnections) return abort(socket, Rejections.tooManyConnections());
 
   const verify = options.verifyClient;
@@ -62,11 +66,11 @@ export function performUpgrade(
 
 /**
  * A handshake waiting on an asynchronous `verifyClient`. It counts against `maxConnections`,
- * is answered 408 after `handshakeTimeout`, and 503 if the server closes meanwhile.
+ * is answered 408 when the socket's handshake deadline passes, and 503 if the server closes
+ * meanwhile.
  */
 export class PendingHandshake {
   private settled = false;
-  private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly host: UpgradeHost,
@@ -77,7 +81,7 @@ export class PendingHandshake {
     private readonly callback: EstablishedCallback | undefined,
   ) {
     host.addPendingHandshake(this);
-    this.timer = setTimeout(() => this.cancel(Rejections.timedOut()), host.options.handshakeTimeout);
+    host.handshakeDeadlines.setPending(socket, this);
   }
 
   waitFor(result: Promise<VerifyResult>): void {
@@ -112,7 +116,7 @@ export class PendingHandshake {
   private finish(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    clearTimeout(this.timer);
+    this.host.handshakeDeadlines.setPending(this.socket, null);
     this.host.removePendingHandshake(this);
     return true;
   }
@@ -132,6 +136,21 @@ function settle(
   if (result === true) return host.establish(request, socket, head, upgrade, callback);
   if (result === false || result === null || typeof result !== 'object') return abort(socket, Rejections.unauthorized());
   abort(socket, Rejections.refused(result.status, result.message, result.headers));
+}
+
+/** `allowedOrigins`, before `verifyClient`: false once the socket has been answered (403, or 500 if the check threw). */
+function originAllowed(host: UpgradeHost, request: IncomingMessage, socket: Duplex): boolean {
+  const check = host.options.allowedOrigins;
+  if (check === undefined) return true;
+  const origin = request.headers.origin;
+  try {
+    if (check(origin, request) === true) return true;
+    abort(socket, Rejections.forbiddenOrigin());
+  } catch (error) {
+    abort(socket, Rejections.internalError());
+    host.onHandshakeError(error);
+  }
+  return false;
 }
 
 function isPromiseLike(value: unknown): value is Promise<VerifyResult> {

@@ -73,21 +73,31 @@ describe('RFC 6455 §9.1: malformed headers give null', () => {
 });
 
 describe('RFC 6455 §9.1: parsing is linear (a complexity guard, not a benchmark)', () => {
-  const MB = 1 << 20;
-  it.each([
-    ['one offer with many params', 'a' + '; b'.repeat(MB / 3)],
-    ['many offers', 'a, '.repeat(MB / 3)],
-    ['an unclosed quote', 'a; b="' + 'x'.repeat(MB)],
-    ['a long escaped value', 'a; b="' + '\\x'.repeat(MB / 2) + '"'],
-    ['a long run of spaces', ' '.repeat(MB) + 'a'],
-    ['a long run of commas', ','.repeat(MB)],
-    ['spaces after a semicolon', 'a;' + ' '.repeat(MB)],
-    ['spaces between names', 'a' + ' '.repeat(MB) + 'b'],
-    ['nested-looking quotes', 'a; b="\\"' + '\\"'.repeat(MB / 2)],
-  ])('parses 1 MB of %s in well under 2 s', (_name, header) => {
+  // 128 KiB, eight times Node's default limit on a request head: a linear pass takes a few
+  // milliseconds even on a loaded machine, a quadratic one (8e9 steps) takes seconds.
+  const SIZE = 1 << 17;
+  it.each<[string, string]>([
+    ['one offer with many params', 'a' + '; b'.repeat(SIZE / 3)],
+    ['many offers', 'a, '.repeat(SIZE / 3)],
+    ['an unclosed quote', 'a; b="' + 'x'.repeat(SIZE)],
+    ['a long escaped value', 'a; b="' + '\\x'.repeat(SIZE / 2) + '"'],
+    ['a long run of spaces', ' '.repeat(SIZE) + 'a'],
+    ['a long run of commas', ','.repeat(SIZE)],
+    ['spaces after a semicolon', 'a;' + ' '.repeat(SIZE)],
+    ['spaces between names', 'a' + ' '.repeat(SIZE) + 'b'],
+    ['nested-looking quotes', 'a; b="\\"' + '\\"'.repeat(SIZE / 2)],
+  ])('parses 128 KiB of %s in well under a second', (_name, header) => {
     const started = performance.now();
     parseExtensionHeader(header);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('unescapes a quoted value that must be a token', () => {
+    expect(parseExtensionHeader('a; b="\\1\\0"')).toEqual([{ name: 'a', params: [{ name: 'b', value: '10' }] }]);
+    expect(parseExtensionHeader('a; b="1 0"')).toBeNull();
+    expect(parseExtensionHeader('a; b="\\ "')).toBeNull();
+    expect(parseExtensionHeader('a; b=""')).toBeNull();
+    expect(parseExtensionHeader('a; b="\\')).toBeNull();
   });
 });
 

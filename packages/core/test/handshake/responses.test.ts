@@ -79,6 +79,7 @@ describe('RFC 6455 §4.2.2: a rejection', () => {
       'HTTP/1.1 400 Bad Request\r\n' +
         'Connection: close\r\n' +
         'Content-Type: text/plain; charset=utf-8\r\n' +
+        'X-Content-Type-Options: nosniff\r\n' +
         'Content-Length: 19\r\n' +
         '\r\n' +
         'Missing Host header',
@@ -109,6 +110,7 @@ describe('RFC 6455 §4.2.2: a rejection', () => {
       'HTTP/1.1 405 Method Not Allowed',
       'Connection: close',
       'Content-Type: text/plain; charset=utf-8',
+      'X-Content-Type-Options: nosniff',
       'Content-Length: 8',
       'Allow: GET',
       '',

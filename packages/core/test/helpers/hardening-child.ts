@@ -62,10 +62,15 @@ export class ServerProcess {
 
   /** Its state now; with `gc` (the default) after two full collections, for memory figures. */
   stats(gc = true): Promise<ServerProcessStats> {
+    return this.ask('stats', { gc });
+  }
+
+  /** Sends `command` (with `fields`) and resolves with the child's answer. */
+  ask<T = ServerProcessStats>(command: string, fields: object = {}, ms = DEFAULT_WAIT_MS): Promise<T> {
     const id = this.nextId++;
-    const answer = new Promise<ServerProcessStats>((resolve) => this.pending.set(id, resolve));
-    this.child.send({ id, command: 'stats', gc });
-    return withTimeout(answer, DEFAULT_WAIT_MS, 'server process stats');
+    const answer = new Promise<T>((resolve) => this.pending.set(id, resolve as (stats: ServerProcessStats) => void));
+    this.child.send({ ...fields, id, command });
+    return withTimeout(answer, ms, `server process ${command}`);
   }
 
   /** Polls (without GC) until `predicate` holds, and returns the stats that satisfied it. */
@@ -88,9 +93,16 @@ export class ServerProcess {
   }
 }
 
-/** A server process, listening; the caller kills it (see `useServerProcesses` for per-test ones). */
-export function startServerProcess(options: ServerOptions = {}, flags: { echo?: boolean } = {}): Promise<ServerProcess> {
-  const child = forkScript(path.join(__dirname, 'hardening-server-process.ts'), {
+/**
+ * A server process, listening; the caller kills it (see `useServerProcesses` for per-test ones).
+ * `script` is another child of the same IPC protocol (slow-consumer-server-process.ts, say).
+ */
+export function startServerProcess(
+  options: ServerOptions = {},
+  flags: object = {},
+  script = 'hardening-server-process.ts',
+): Promise<ServerProcess> {
+  const child = forkScript(path.join(__dirname, script), {
     args: [JSON.stringify(options), JSON.stringify(flags)],
     execArgv: ['--expose-gc'],
   });

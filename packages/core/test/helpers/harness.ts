@@ -36,7 +36,7 @@ export interface StartedServer extends ObservedServer {
 }
 
 const SERVER_EVENTS = ['listening', 'connection', 'message', 'close', 'ping', 'pong', 'error', 'shutdown'];
-const CONNECTION_EVENTS = ['message', 'close', 'ping', 'pong', 'error', 'drain'];
+const CONNECTION_EVENTS = ['message', 'closing', 'close', 'ping', 'pong', 'error', 'drain'];
 
 /** Records a server's events; each connection's recorder is attached inside the `connection` event. */
 export function observe(server: Server): ObservedServer {

@@ -57,10 +57,14 @@ export type ProtocolEvent =
   | { type: 'inputResumed' }
   | { type: 'outputFlushed' };
 
-/** Records every callback of the protocol, in order. `onMessageHook` lets a test throw. */
+/**
+ * Records every callback of the protocol, in order. `onMessageHook` lets a test throw;
+ * `onPeerCloseHook` runs where an application's `closing` listener would (it may call close()).
+ */
 export class RecordingHandler implements ProtocolHandler {
   readonly events: ProtocolEvent[] = [];
   onMessageHook: ((data: string | Buffer, isBinary: boolean) => void) | null = null;
+  onPeerCloseHook: ((code: number, reason: string) => void) | null = null;
 
   onMessage(data: string | Buffer, isBinary: boolean): void {
     this.events.push({ type: 'message', data: typeof data === 'string' ? data : Buffer.from(data), isBinary });
@@ -74,6 +78,7 @@ export class RecordingHandler implements ProtocolHandler {
   }
   onPeerClose(code: number, reason: string): void {
     this.events.push({ type: 'peerClose', code, reason });
+    this.onPeerCloseHook?.(code, reason);
   }
   onCloseWritten(): void {
     this.events.push({ type: 'closeWritten' });

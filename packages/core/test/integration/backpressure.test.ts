@@ -8,6 +8,8 @@ import { upgradeRequest } from '../helpers/raw-http';
 import { delay } from '../helpers/events';
 
 const h = useHarness();
+/** Above what these tests queue, so none of them reaches the slow-consumer policy (slow-consumer.test.ts). */
+const OPTIONS = { maxBufferedAmount: 64 * 1024 * 1024 };
 
 /** 32 MiB: more than loopback's socket buffers can absorb, so some must wait in the process. */
 const MESSAGES = 32;
@@ -22,13 +24,13 @@ async function slowClient(port: number): Promise<import('node:net').Socket> {
 
 describe('bufferedAmount and drain', () => {
   it('is 0 on an idle connection', async () => {
-    const { port, connection } = await h.server();
+    const { port, connection } = await h.server(OPTIONS);
     await slowClient(port);
     expect((await connection()).connection.bufferedAmount).toBe(0);
   });
 
   it('grows while the client does not read', async () => {
-    const { port, connection } = await h.server();
+    const { port, connection } = await h.server(OPTIONS);
     await slowClient(port);
     const { connection: conn } = await connection();
     for (let i = 0; i < MESSAGES; i++) conn.send(MESSAGE);
@@ -37,7 +39,7 @@ describe('bufferedAmount and drain', () => {
   });
 
   it('emits no drain while the client does not read', async () => {
-    const { port, connection } = await h.server();
+    const { port, connection } = await h.server(OPTIONS);
     await slowClient(port);
     const { connection: conn, events } = await connection();
     for (let i = 0; i < MESSAGES; i++) conn.send(MESSAGE);
@@ -46,7 +48,7 @@ describe('bufferedAmount and drain', () => {
   });
 
   it('emits drain, with bufferedAmount back to 0, once the client reads', async () => {
-    const { port, connection } = await h.server();
+    const { port, connection } = await h.server(OPTIONS);
     const socket = await slowClient(port);
     const { connection: conn, events } = await connection();
     for (let i = 0; i < MESSAGES; i++) conn.send(MESSAGE);

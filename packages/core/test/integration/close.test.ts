@@ -10,12 +10,13 @@ const h = useHarness();
 
 describe('RFC 6455 §7.4: valid close codes from the client', () => {
   it.each([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4000, 4999])(
-    'echoes code %i',
+    'echoes code %i and the reason',
     async (code) => {
       const { port } = await h.server();
       const raw = await h.raw(port);
       raw.sendClose(code, 'bye');
-      expect(await raw.closeCode()).toBe(code);
+      const { code: answered, reason } = await raw.closeInfoOrLoss();
+      expect({ answered, reason }).toEqual({ answered: code, reason: 'bye' });
     },
   );
 
@@ -80,11 +81,11 @@ describe('RFC 6455 §7: closing from the server', () => {
     expect(await events.nth('close')).toEqual([4002, 'client leaves', true]);
   });
 
-  it('echoes the ws client close code (§5.5.1)', async () => {
+  it('echoes the ws client close code and reason (§5.5.1)', async () => {
     const { url } = await h.server();
     const client = await h.ws(url);
     client.ws.close(4002, 'client leaves');
-    expect((await client.closedWithin()).code).toBe(4002);
+    expect(await client.closedWithin()).toEqual({ code: 4002, reason: 'client leaves' });
   });
 
   it('goes OPEN → CLOSING → CLOSED', async () => {

@@ -65,7 +65,9 @@ describe('server.close()', () => {
       attach: () => ({
         onConnection: () => calls.push('onConnection'),
         onDisconnect: (_connection, code) => calls.push(`onDisconnect ${code}`),
-        close: () => calls.push('close'),
+        close: () => {
+          calls.push('close');
+        },
       }),
     };
     const { server, url } = await h.server({ plugins: [plugin] });

@@ -1,6 +1,6 @@
 /**
- * RFC 6455 §5.5.1 and §7: the closing handshake. A received close frame is echoed and ends
- * input; Protocol.close() validates what it is asked to send; _Fail the WebSocket Connection_
+ * RFC 6455 §5.5.1 and §7: the closing handshake. A received close frame is echoed (code and
+ * reason; close-answer.test.ts has the application's own answer) and ends input; Protocol.close() validates what it is asked to send; _Fail the WebSocket Connection_
  * writes one close frame at most.
  */
 import { CloseCode, Opcode, WebSocketError } from '@ws/core';
@@ -18,13 +18,18 @@ const closeFrame = (code?: number, reason: string | number[] = []): Buffer =>
 describe('RFC 6455 §5.5.1: receiving a close frame', () => {
   it('reports 1005 for an empty close and echoes an empty close (88 00)', () => {
     const io = new SansIo().receive(closeFrame());
-    expect(io.events).toEqual([{ type: 'closeWritten' }, { type: 'peerClose', code: 1005, reason: '' }]);
+    expect(io.events).toEqual([{ type: 'peerClose', code: 1005, reason: '' }, { type: 'closeWritten' }]);
     expect(io.sink.bytes()).toEqual(hex('88 00'));
   });
 
   it('echoes 1000 as 88 02 03 e8', () => {
-    const io = new SansIo().receive(closeFrame(1000, 'bye'));
+    const io = new SansIo().receive(closeFrame(1000));
     expect(io.sink.bytes()).toEqual(hex('88 02 03 e8'));
+  });
+
+  it('echoes 1000 "bye" as 88 05 03 e8 62 79 65', () => {
+    const io = new SansIo().receive(closeFrame(1000, 'bye'));
+    expect(io.sink.bytes()).toEqual(hex('88 05 03 e8 62 79 65'));
   });
 
   it.each([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999])(
@@ -50,7 +55,7 @@ describe('RFC 6455 §5.5.1: receiving a close frame', () => {
     const io = new SansIo().receive(
       Buffer.concat([closeFrame(1000), masked(Opcode.Text, 'late'), masked(Opcode.Ping, 'p'), hex('81 00')]),
     );
-    expect(io.events.map((e) => e.type)).toEqual(['closeWritten', 'peerClose']);
+    expect(io.events.map((e) => e.type)).toEqual(['peerClose', 'closeWritten']);
     expect(io.sent()).toHaveLength(1);
   });
 

@@ -214,3 +214,85 @@ describe('FrameParser: a throwing handler leaves it sound', () => {
     expect(r.errors).toEqual([]);
   });
 });
+
+describe('FrameParser: streamText shows a text frame still arriving', () => {
+  /** Records onTextPayload pieces (unmasked) and the `reported` count of each frame. */
+  class StreamRecorder extends Recorder {
+    readonly pieces: string[] = [];
+    readonly reported: number[] = [];
+    /** What onTextPayload returns; when false it stops the parser first, as Protocol does. */
+    accept = true;
+    parser: FrameParser | null = null;
+
+    override onFrame(opcode: number, fin: boolean, rsv: number, payload: Buffer, reported = 0): boolean {
+      this.reported.push(reported);
+      return super.onFrame(opcode, fin, rsv, payload);
+    }
+    onTextPayload(bytes: Buffer): boolean {
+      this.pieces.push(bytes.toString('latin1'));
+      if (!this.accept) this.parser!.stop();
+      return this.accept;
+    }
+  }
+
+  function streaming(streamText = true): { p: FrameParser; r: StreamRecorder } {
+    const r = new StreamRecorder();
+    const p = new FrameParser(r, { maxPayload: 0, allowedRsv: 0, streamText });
+    r.parser = p;
+    return { p, r };
+  }
+
+  const payload = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(40); // 1440 bytes: past the native unmask size
+  const wire = masked(Opcode.Text, payload, { key: hex('12 34 56 78') });
+  const start = wire.length - payload.length;
+
+  it('shows nothing of a frame that arrives whole', () => {
+    const { p, r } = streaming();
+    p.push(Buffer.from(wire));
+    expect([r.pieces, r.reported, r.frames]).toEqual([[], [0], [frame(Opcode.Text, payload)]]);
+  });
+
+  it('shows each new piece unmasked, then delivers the frame intact with the count shown', () => {
+    const { p, r } = streaming();
+    const cuts = [start + 1, start + 5, start + 1031, start + 1400];
+    for (const piece of cutAt(Buffer.from(wire), cuts)) p.push(Buffer.from(piece));
+    expect(r.pieces.join('')).toBe(payload.slice(0, 1400));
+    expect(r.reported).toEqual([1400]);
+    expect(r.frames).toEqual([frame(Opcode.Text, payload)]);
+  });
+
+  it('delivers the frame intact one byte at a time (small chunks packed into blocks)', () => {
+    const { p, r } = streaming();
+    for (const byte of oneByteAtATime(Buffer.from(wire))) p.push(Buffer.from(byte));
+    expect(r.pieces).toEqual(payload.slice(0, -1).split(''));
+    expect(r.frames).toEqual([frame(Opcode.Text, payload)]);
+  });
+
+  it('shows continuations of a text message, not binary frames nor control frames', () => {
+    const { p, r } = streaming();
+    const bytes = Buffer.concat([
+      masked(Opcode.Binary, 'bin!'),
+      masked(Opcode.Text, 'te', { fin: false }),
+      masked(Opcode.Ping, 'pi'),
+      masked(Opcode.Continuation, 'xt'),
+    ]);
+    for (const byte of oneByteAtATime(bytes)) p.push(Buffer.from(byte));
+    expect(r.pieces).toEqual(['t', 'x']);
+    expect(r.frames.map((f) => f.payload)).toEqual(['bin!', 'te', 'pi', 'xt']);
+  });
+
+  it('shows nothing without streamText', () => {
+    const { p, r } = streaming(false);
+    for (const piece of cutAt(Buffer.from(wire), [start + 10])) p.push(Buffer.from(piece));
+    expect([r.pieces, r.reported, r.frames]).toEqual([[], [0], [frame(Opcode.Text, payload)]]);
+  });
+
+  it('stops at once when the handler refuses a piece', () => {
+    const { p, r } = streaming();
+    r.accept = false;
+    p.push(Buffer.from(wire.subarray(0, start + 10)));
+    p.push(Buffer.from(wire.subarray(start + 10)));
+    expect([r.pieces, r.frames]).toEqual([[payload.slice(0, 10)], []]);
+    expect(p.bufferedBytes).toBe(0);
+  });
+});

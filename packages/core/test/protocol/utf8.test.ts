@@ -69,6 +69,46 @@ describe('Utf8Validator agrees with buffer.isUtf8', () => {
     );
   });
 
+  // Pieces of 32 bytes and more are checked natively in the middle, by the byte loop at the ends.
+  it('on long near-valid text cut into random pieces, where the native middle check runs (fast-check)', () => {
+    const longNearUtf8 = fc
+      .tuple(
+        fc.string({ unit: 'binary', minLength: 40, maxLength: 200 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0x80, max: 0xff })), { maxLength: 2 }),
+      )
+      .map(([text, edits]) => {
+        const bytes = Buffer.from(text, 'utf8');
+        for (const [at, value] of edits) bytes[at % bytes.length] = value;
+        return bytes;
+      });
+    fc.assert(
+      fc.property(longNearUtf8, fc.array(fc.nat({ max: 800 }), { maxLength: 4 }), (buffer, cuts) => {
+        expect(validate(cutAt(buffer, cuts))).toBe(isUtf8(buffer));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it.each([
+    ['a 4-byte code point', 'f0 9f 98 80'],
+    ['a 3-byte code point', 'e2 82 ac'],
+    ['a 2-byte code point', 'c3 a9'],
+  ])('carries %s cut at every position between two long pieces', (_name, bytes) => {
+    const codePoint = hex(bytes);
+    const text = Buffer.concat([Buffer.from('a'.repeat(40)), codePoint, Buffer.from('b'.repeat(40))]);
+    for (let cut = 40; cut <= 40 + codePoint.length; cut++) expect(validate(cutAt(text, [cut]))).toBe(true);
+  });
+
+  it.each([
+    ['E0 80 (overlong) at the end of a long piece', 'e0 80'],
+    ['ED A0 (surrogate) at the end of a long piece', 'ed a0'],
+    ['F4 90 (above U+10FFFF) at the end of a long piece', 'f4 90'],
+    ['F5 at the end of a long piece', 'f5'],
+  ])('rejects %s at once', (_name, bytes) => {
+    const validator = new Utf8Validator();
+    expect(validator.update(Buffer.concat([Buffer.from('x'.repeat(50)), hex(bytes)]))).toBe(false);
+  });
+
   it('on every code point boundary case, one byte at a time', () => {
     for (const codePoint of [0x0, 0x7f, 0x80, 0x7ff, 0x800, 0xfff, 0x1000, 0xd7ff, 0xe000, 0xfffd, 0xffff, 0x10000, 0x3ffff, 0x40000, 0xfffff, 0x100000, 0x10ffff]) {
       const buffer = Buffer.from(String.fromCodePoint(codePoint), 'utf8');

@@ -10,7 +10,9 @@
  * An entry due more than `slots` ticks ahead sits in its slot for several turns; each visit puts it
  * back until its tick comes (the "rounds" of a hashed wheel). Counting ticks rather than reading
  * the clock means that if the event loop stalls, every deadline stalls with it: a peer is never
- * blamed for the time this process could not read its answer.
+ * blamed for the time this process could not read its answer. A wheel made with `followClock`
+ * instead catches up with the clock when its timer fires late (one clock read per tick, none per
+ * entry), for deadlines that must hold in wall time however loaded the process is.
  */
 
 const UNSCHEDULED = -1;
@@ -46,14 +48,18 @@ export class TimerWheel<T extends WheelEntry> {
   private readonly pending: number;
   private timer: NodeJS.Timeout | null = null;
   private tickCount = 0;
+  private readonly followClock: boolean;
+  /** With `followClock`: the clock reading at which tick 0 was (virtually) due. */
+  private epoch = 0;
   private entries = 0;
   private closed = false;
 
   /**
    * `onDue(entry)` runs when an entry's tick comes; the entry is unscheduled by then and may be
-   * scheduled again from inside the callback.
+   * scheduled again from inside the callback. With `followClock`, a late timer turns the wheel
+   * as many ticks as the clock says have passed.
    */
-  constructor(tickMs: number, slots: number, onDue: (entry: T) => void) {
+  constructor(tickMs: number, slots: number, onDue: (entry: T) => void, options: { followClock?: boolean } = {}) {
     if (!(Number.isInteger(tickMs) && tickMs >= 1)) throw new RangeError('tickMs must be a positive integer');
     if (!(Number.isInteger(slots) && slots >= 1)) throw new RangeError('slots must be a positive integer');
     this.tickMs = tickMs;
@@ -61,6 +67,7 @@ export class TimerWheel<T extends WheelEntry> {
     this.onDue = onDue;
     this.heads = new Array<WheelEntry | null>(slots + 1).fill(null);
     this.pending = slots;
+    this.followClock = options.followClock === true;
   }
 
   /** The current tick: how many times the wheel has turned. */
@@ -87,6 +94,8 @@ export class TimerWheel<T extends WheelEntry> {
     if (!(Number.isInteger(ticks) && ticks >= 1)) throw new RangeError(`ticks must be a positive integer, got ${ticks}`);
     if (entry.wheelList !== UNSCHEDULED) this.unlink(entry);
     else this.entries += 1;
+    // Following the clock: ticks the late timer has yet to turn are not part of the wait.
+    if (this.followClock && this.timer !== null) ticks += Math.max(0, this.ticksByClock() - this.tickCount);
     entry.wheelDue = this.tickCount + ticks;
     this.link(entry, entry.wheelDue % this.slots);
     if (this.timer === null) this.start();
@@ -160,8 +169,25 @@ export class TimerWheel<T extends WheelEntry> {
     }
   }
 
+  /** @internal The timer fired: one tick, or with `followClock` as many as have passed. */
+  turn(): void {
+    if (!this.followClock) {
+      this.tick();
+      return;
+    }
+    const due = this.ticksByClock();
+    // At least one: a timer may fire a fraction of a millisecond before the clock says so.
+    do this.tick();
+    while (this.tickCount < due && this.timer !== null);
+  }
+
+  private ticksByClock(): number {
+    return Math.floor((performance.now() - this.epoch) / this.tickMs);
+  }
+
   private start(): void {
-    // One timer for the whole wheel; unref'd, so the heartbeat alone never keeps a process alive.
+    this.epoch = performance.now() - this.tickCount * this.tickMs;
+    // One timer for the whole wheel; unref'd, so deadlines alone never keep a process alive.
     this.timer = setInterval(turn, this.tickMs, this);
     this.timer.unref();
   }
@@ -191,6 +217,6 @@ export class TimerWheel<T extends WheelEntry> {
 }
 
 /** The timer's callback: module-level, so the timer holds no closure. */
-function turn(wheel: { tick(): void }): void {
-  wheel.tick();
+function turn(wheel: { turn(): void }): void {
+  wheel.turn();
 }

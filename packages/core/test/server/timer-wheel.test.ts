@@ -1,4 +1,4 @@
-import { TimerWheel, WheelEntry } from '@ws/heartbeat';
+import { TimerWheel, WheelEntry } from '@ws/core';
 
 class Item extends WheelEntry {
   constructor(readonly name: string) {
@@ -254,5 +254,58 @@ describe('TimerWheel on real time', () => {
     wheel.close();
     expect(fired).toHaveLength(1);
     expect(fired[0]).toBeGreaterThanOrEqual(29); // three ticks of 10 ms, never early
+  });
+});
+
+describe('TimerWheel following the clock', () => {
+  /** Blocks the event loop, as a burst of work on a loaded process would. */
+  const stall = (ms: number): void => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+  const firstFiring = (fired: number[]): Promise<void> =>
+    new Promise((resolve) => {
+      const poll = setInterval(() => {
+        if (fired.length > 0) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 5);
+    });
+
+  it.each([
+    [true, 400, 600], // due during the stall: fires as soon as the loop is free
+    [false, 680, Infinity], // counting ticks: the stall is added to the wait
+  ])('followClock %p: a 300 ms deadline with a 400 ms stall fires after %d ms, before %d', async (followClock, atLeast, below) => {
+    const fired: number[] = [];
+    const start = performance.now();
+    const wheel = new TimerWheel<Item>(10, 8, () => fired.push(performance.now() - start), { followClock });
+    try {
+      wheel.schedule(new Item('a'), 30);
+      stall(400);
+      await firstFiring(fired);
+      expect(fired[0]).toBeGreaterThanOrEqual(atLeast);
+      expect(fired[0]).toBeLessThan(below);
+    } finally {
+      wheel.close();
+    }
+  });
+
+  it('a deadline set while the timer is overdue is not cut short by the catching up', async () => {
+    const fired: number[] = [];
+    const wheel = new TimerWheel<Item>(10, 8, (item) => item.name === 'b' && fired.push(performance.now() - setAt), {
+      followClock: true,
+    });
+    let setAt = 0;
+    try {
+      wheel.schedule(new Item('a'), 50); // keeps the timer running
+      stall(200); // the timer is now 20 ticks behind
+      setAt = performance.now();
+      wheel.schedule(new Item('b'), 10);
+      await firstFiring(fired);
+      expect(fired[0]).toBeGreaterThanOrEqual(90); // ten ticks of 10 ms from when it was set
+    } finally {
+      wheel.close();
+    }
   });
 });
