@@ -87,7 +87,7 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
     close() {
       closed ??= (async () => {
         room.shutDown();
-        await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+        await wsServer.close();
         await new Promise<void>((resolve) => {
           httpServer.close(() => resolve());
           // Browsers keep idle HTTP connections open; without this, close() waits for them.

@@ -84,7 +84,7 @@ async function startOurs(options: DeflateOptions | null): Promise<EchoServer> {
   server.on('message', (data, connection, isBinary) => connection.send(data, { binary: isBinary }));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => server.close(),
   };
 }
 

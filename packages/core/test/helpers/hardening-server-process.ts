@@ -51,7 +51,7 @@ server.on('listening', () => {
 
 process.on('message', (message: Command) => {
   if (message.command === 'exit') {
-    server.close();
+    void server.close();
     process.exit(0);
   }
   if (message.gc === true && gc !== undefined) {

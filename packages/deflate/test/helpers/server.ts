@@ -23,7 +23,7 @@ export async function startEchoServer(options: Omit<ServerOptions, 'host' | 'por
     server,
     url: `ws://127.0.0.1:${port}`,
     errors,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => server.close(),
   };
 }
 
