@@ -124,7 +124,7 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
     close() {
       closed ??= (async () => {
         room.shutDown();
-        await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+        await wsServer.close();
         await new Promise<void>((resolve) => {
           httpServer.close(() => resolve());
           // Browsers keep idle HTTP connections (and HTTP/2 sessions) open; without this,

@@ -55,6 +55,7 @@ export interface ConnectionSetup {
   readonly backpressure: BackpressureLimits;
 }
 
+/** Options of {@link Connection.send}. */
 export interface SendOptions {
   /** Send as binary (true) or text (false). Default: by the data's type. */
   binary?: boolean;
@@ -62,6 +63,7 @@ export interface SendOptions {
   compress?: boolean;
 }
 
+/** What `send` accepts: a string goes as text, bytes as binary (unless `binary` says otherwise). */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
 const EMPTY = Buffer.alloc(0);
@@ -80,9 +82,13 @@ const PAUSED_FOR_OUTPUT = 2;
  * the timers and the close handshake's end: the server closes TCP first (RFC 6455 §7.1.1).
  */
 export class Connection extends EventEmitter<ConnectionEvents> implements ProtocolHandler, OutputSink {
+  /** `readyState` before the handshake completes. */
   static readonly CONNECTING = 0;
+  /** `readyState` while messages can be sent and received. */
   static readonly OPEN = 1;
+  /** `readyState` once a close frame has been sent or received. */
   static readonly CLOSING = 2;
+  /** `readyState` once the socket is gone. */
   static readonly CLOSED = 3;
 
   /** The upgrade request: an `IncomingMessage` (h1) or an `Http2ServerRequest` (h2). */
@@ -142,6 +148,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     if (this.socket.destroyed) this.finish();
   }
 
+  /** One of `Connection.CONNECTING`, `OPEN`, `CLOSING`, `CLOSED`. */
   get readyState(): number {
     return this.state;
   }
@@ -230,6 +237,10 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.pingSentAt = performance.now();
   }
 
+  /**
+   * Sends an unsolicited pong (a unidirectional heartbeat, RFC 6455 §5.5.3), with up to 125 bytes
+   * of payload.
+   */
   pong(payload?: string | Buffer, callback?: WriteCallback): void {
     if (this.refuseUnlessOpen(callback)) return;
     this.wire.pong(controlPayload(payload), callback);

@@ -13,13 +13,21 @@ export type AttachableServer = HttpServer | HttpsServer | Http2SecureServer;
 
 /** A refusal from `verifyClient`: the status (and optional message and headers) to answer with. */
 export interface VerifyRejection {
+  /** An HTTP status from 400 to 599; anything else answers 500. */
   status: number;
+  /** The plain-text body of the answer (the reason phrase is the status's own). Default: empty. */
   message?: string;
+  /**
+   * Extra headers (`WWW-Authenticate`, say). Names that are not tokens, framing headers and
+   * values with control characters are dropped.
+   */
   headers?: Record<string, string>;
 }
 
+/** `true` accepts, `false` refuses with 401, a {@link VerifyRejection} refuses with its status. */
 export type VerifyResult = boolean | VerifyRejection;
 /**
+ * Decides on an upgrade request before the handshake; a throw or a rejected promise gives 500.
  * `request` is an `IncomingMessage` on HTTP/1.1 and an `Http2ServerRequest` on HTTP/2 (see
  * `UpgradeRequest`). Declared as a method so that a function typed for `IncomingMessage` alone,
  * written before HTTP/2 was served, still type-checks.
@@ -38,6 +46,7 @@ export type ProtocolSelector = {
   select(offered: readonly string[], request: UpgradeRequest): string | undefined | null | false;
 }['select'];
 
+/** Options of `new Server()`: one of `port`, `server` or `noServer` picks the serving mode. */
 export interface ServerOptions {
   /** Standalone mode: the address to listen on. */
   host?: string;
@@ -81,8 +90,11 @@ export interface ServerOptions {
   backpressure?: BackpressurePolicy;
   /** Subprotocols in order of preference, or a function that picks one. */
   protocols?: readonly string[] | ProtocolSelector;
+  /** Accepts or refuses each upgrade request (sync or async). Default: accept all. */
   verifyClient?: VerifyClient;
+  /** Extensions offered to clients, in order of preference and of the pipeline. */
   extensions?: readonly Extension[];
+  /** Plugins attached to this server, in order. */
   plugins?: readonly Plugin[];
 }
 

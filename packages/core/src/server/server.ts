@@ -25,6 +25,7 @@ import { type HandshakeTransport, type UpgradeRequest, socketTransport } from '.
 import { type EstablishedCallback, PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
 import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
 
+/** Options of {@link Server.broadcast}: those of `send`, and who receives it. */
 export interface BroadcastOptions extends SendOptions {
   /** Only connections for which this returns true receive the message. */
   filter?: (connection: Connection) => boolean;
