@@ -50,7 +50,7 @@ process.on('message', (message: { command: string; count?: number; size?: number
     };
     step();
   } else if (message.command === 'exit') {
-    server.close();
+    void server.close();
     process.exit(0);
   }
 });

@@ -161,7 +161,7 @@ export class StreamsTransport implements Transport {
   private async findStart(topic: string, generation: number): Promise<void> {
     let last: Array<[Buffer, Buffer[]]>;
     try {
-      last = (await this.command.xrevrangeBuffer(this.keyPrefix + topic, '+', '-', 'COUNT', 1)) as Array<[Buffer, Buffer[]]>;
+      last = (await this.command.xrevrangeBuffer(this.keyPrefix + topic, '+', '-', 'COUNT', 1));
     } catch (error) {
       // A lost connection places it on the next sync; report anything else.
       if (generation === this.connectionGeneration && this.command.status === 'ready') this.host.error(asError(error));
@@ -250,7 +250,7 @@ export class StreamsTransport implements Transport {
       let reply: XReadReply;
       this.reading = true;
       try {
-        reply = (await this.reader.xreadBuffer('COUNT', this.readCount, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids)) as XReadReply;
+        reply = (await this.reader.xreadBuffer('COUNT', this.readCount, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids));
       } catch (error) {
         this.reading = false;
         if (this.ending) return;

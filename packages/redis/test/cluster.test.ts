@@ -5,7 +5,7 @@
  * publish exactly once, in per-publisher order, and each channel lives on the shard that owns it.
  */
 import { Redis } from 'ioredis';
-import { checkExactlyOnce, Client, join, RedisNode, sleep, until } from './helpers/nodes';
+import { checkExactlyOnce, type Client, join, RedisNode, sleep, until } from './helpers/nodes';
 import { describeWithRedis, RedisCluster } from './helpers/redis-server';
 
 jest.setTimeout(120_000);

@@ -4,7 +4,7 @@
  * text and binary as binary; in both modes.
  */
 import { Redis } from 'ioredis';
-import { checkExactlyOnce, Client, join, RedisNode, sleep, until } from './helpers/nodes';
+import { checkExactlyOnce, type Client, join, RedisNode, sleep, until } from './helpers/nodes';
 import { describeWithRedis, RedisServer } from './helpers/redis-server';
 
 jest.setTimeout(90_000);

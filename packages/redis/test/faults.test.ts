@@ -4,7 +4,7 @@
  * port (the adapter reconnects and resubscribes by itself; in streams mode what was published
  * meanwhile is delivered after), Redis absent at start-up, and `server.close()` during an outage.
  */
-import { Client, join, RedisNode, sleep, until, type Received } from './helpers/nodes';
+import { type Client, join, RedisNode, sleep, until, type Received } from './helpers/nodes';
 import { describeWithRedis, freePort, RedisServer } from './helpers/redis-server';
 
 jest.setTimeout(120_000);

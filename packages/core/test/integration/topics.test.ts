@@ -323,7 +323,7 @@ describe('plugin hooks (the adapter seam)', () => {
     const log: string[] = [];
     const { server, connections } = await subscribed([['t'], []], { plugins: [loggingPlugin('A', log)] });
     log.length = 0;
-    const shutdown = new Promise<void>((resolve) => server.close(resolve));
+    const shutdown = server.close();
     server.publish('t', 'late');
     await shutdown;
     expect(connections[0].isSubscribed('t')).toBe(false);

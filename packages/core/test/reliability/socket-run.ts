@@ -50,7 +50,7 @@ export async function runSocketCase(port: number, fuzzCase: FuzzCase, offerDefla
 
   const reader = new FrameReader();
   let close = NO_CLOSE;
-  let lastData = Date.now();
+  let lastData: number;
   let answered: () => void = () => undefined;
   const answer = new Promise<void>((resolve) => (answered = resolve));
   const onData = (chunk: Buffer): void => {

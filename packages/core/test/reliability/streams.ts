@@ -11,7 +11,7 @@
  */
 import zlib from 'node:zlib';
 import { closeBody } from '../helpers/sans-io-frames';
-import { Random } from './random';
+import { type Random } from './random';
 import type { WireFrame } from './wire';
 
 export const OP = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;

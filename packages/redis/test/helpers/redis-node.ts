@@ -81,7 +81,7 @@ process.on('message', (message: Command) => {
       reply({ dropped, events, connected: adapter?.isConnected ?? false, clients: server.clients.size });
       break;
     case 'close':
-      server.close();
+      void server.close();
       reply();
       // With the IPC channel gone, only the server and Redis connections could keep us alive.
       process.disconnect();

@@ -54,7 +54,7 @@ export function describeWithRedis(name: string, body: () => void): void {
     });
     return;
   }
-  // eslint-disable-next-line no-console
+   
   console.warn(`SKIPPED ${message}`);
   describe.skip(name, body);
 }
@@ -174,8 +174,8 @@ export class RedisServer {
     this.child = child;
     running.add(child);
     this.log = '';
-    child.stdout!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     let exited = false;
     child.once('exit', () => {
       exited = true;
