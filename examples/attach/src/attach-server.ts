@@ -77,7 +77,7 @@ export async function startAttach(options: AttachOptions = {}): Promise<AttachHa
     token,
     close() {
       closed ??= (async () => {
-        await Promise.all([echoServer, broadcastServer].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+        await Promise.all([echoServer, broadcastServer].map((server) => server.close()));
         await new Promise<void>((resolve) => {
           httpServer.close(() => resolve());
           httpServer.closeAllConnections();

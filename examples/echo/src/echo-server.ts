@@ -55,7 +55,7 @@ export async function startEcho(options: EchoOptions = {}): Promise<EchoHandle> 
     port,
     server,
     close() {
-      closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      closed ??= server.close();
       return closed;
     },
   };

@@ -1,3 +1,13 @@
+/**
+ * RFC 6455 WebSocket server: the handshake, framing, `Server` and `Connection`, and the
+ * `Extension` and `Plugin` interfaces.
+ *
+ * @packageDocumentation
+ * @module @ws/core
+ */
+// The declarations name Node's types (Buffer, node:http): this reference, kept in the emitted
+// index.d.ts, makes a consumer's compiler load the @types/node that package.json depends on.
+/// <reference types="node" preserve="true" />
 // Public surface of @ws/core: one explicit export list.
 export { Server, type BroadcastOptions } from './server/server';
 export type { PublishOptions } from './server/pub-sub';
@@ -13,6 +23,9 @@ export type {
   OriginCheck,
 } from './server/options';
 export type { Plugin, PluginInstance, PublishFlags } from './server/plugin';
+export type { TransportKind, UpgradeRequest } from './server/transport';
+export type { AttachableServer } from './server/options';
+export { isWebSocketConnect } from './handshake/extended-connect';
 export { TimerWheel, WheelEntry } from './server/timer-wheel';
 export type {
   Extension,

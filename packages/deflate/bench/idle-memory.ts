@@ -84,7 +84,7 @@ async function startOurs(options: DeflateOptions | null): Promise<EchoServer> {
   server.on('message', (data, connection, isBinary) => connection.send(data, { binary: isBinary }));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => server.close(),
   };
 }
 
@@ -122,7 +122,7 @@ async function runScenario(scenario: Scenario, count: number): Promise<void> {
   await settle(500);
   const afterTraffic = measure();
 
-  console.log(`${scenario.name} (${count} connections, negotiated: "${connected.extensions || 'none'}")`);
+  console.log(`${scenario.name} (${count} connections, negotiated: "${(connected.extensions as string) || 'none'}")`);
   console.log(`  open, no message yet:   ${perConnection(idle, before, count)}`);
   console.log(`  after one message each way: ${perConnection(afterTraffic, before, count)}`);
 

@@ -13,7 +13,9 @@ import type { ZlibLimiter } from './zlib-limiter';
  * zlib streams are made lazily: a connection that never compresses holds none.
  */
 export class DeflateCodec implements ExtensionCodec {
+  /** Decompresses this connection's incoming messages. */
   readonly inflater: MessageInflater;
+  /** Compresses this connection's outgoing messages. */
   readonly deflater: MessageDeflater;
 
   constructor(

@@ -2,6 +2,7 @@ import type { ZlibOptions } from 'node:zlib';
 
 /** zlib settings a user may pass through; window size and flushing are decided by the extension. */
 export type DeflateZlibOptions = Pick<ZlibOptions, 'level' | 'memLevel' | 'strategy' | 'chunkSize'>;
+/** zlib settings a user may pass to the decompressor; the window size comes from the negotiation. */
 export type InflateZlibOptions = Pick<ZlibOptions, 'chunkSize'>;
 
 /** Options of `deflate()`. Every field is optional; see the README for the table. */

@@ -28,11 +28,17 @@ export function deflate(options?: DeflateOptions): PerMessageDeflate {
   return new PerMessageDeflate(options);
 }
 
+/**
+ * The permessage-deflate `Extension` (RFC 7692) that {@link deflate} returns; one per server
+ * configuration.
+ */
 export class PerMessageDeflate implements Extension {
   readonly name = 'permessage-deflate';
   /** RFC 7692 §6: RSV1 marks a compressed message. */
   readonly rsv = Rsv1;
+  /** The options, checked, with defaults applied. */
   readonly config: DeflateConfig;
+  /** Caps the zlib jobs running at once (`concurrency`), across every connection it serves. */
   readonly limiter: ZlibLimiter;
   private readonly inflatePools: (StreamPool | undefined)[] = [];
   private readonly deflatePools: (StreamPool | undefined)[] = [];

@@ -16,8 +16,11 @@ declare module '@ws/core' {
     heartbeatTimeout: () => void;
   }
   interface ServerEvents {
+    /** The heartbeat sent a ping to `connection`. */
     heartbeat: (connection: Connection, payload: Buffer) => void;
+    /** A pong answered the heartbeat's ping after `ms` milliseconds. */
     latency: (connection: Connection, ms: number) => void;
+    /** No answer within `timeout`: the close frame has just been sent. */
     heartbeatTimeout: (connection: Connection) => void;
   }
 }
@@ -59,6 +62,7 @@ class Beat extends WheelEntry {
 /** The plugin: validated options, attachable to any number of servers. */
 export class HeartbeatPlugin implements Plugin {
   readonly name = 'heartbeat';
+  /** The options, checked, with defaults applied and times in ticks. */
   readonly options: ResolvedHeartbeatOptions;
 
   constructor(options?: HeartbeatOptions) {

@@ -1,3 +1,12 @@
+/**
+ * Ping/pong keep-alive for `@ws/core`, as a `Plugin`: `heartbeat(options)`.
+ *
+ * @packageDocumentation
+ * @module @ws/heartbeat
+ */
+// The declarations name Node's types (Buffer, node:http): this reference, kept in the emitted
+// index.d.ts, makes a consumer's compiler load the @types/node that package.json depends on.
+/// <reference types="node" preserve="true" />
 export { heartbeat, Heartbeat, HeartbeatPlugin } from './heartbeat';
 export {
   DEFAULT_CLOSE_CODE,

@@ -20,12 +20,19 @@ export interface HeartbeatOptions {
 
 /** The options after validation, with every default applied and times converted to ticks. */
 export interface ResolvedHeartbeatOptions {
+  /** Milliseconds between two pings to one connection. */
   readonly interval: number;
+  /** Milliseconds a ping may stay unanswered. */
   readonly timeout: number;
+  /** The payload of every ping (a copy of the option). */
   readonly payload: Buffer;
+  /** Whether any message, ping or unsolicited pong counts as a sign of life. */
   readonly countActivity: boolean;
+  /** Close code sent to a dead connection. */
   readonly closeCode: number;
+  /** Close reason sent with it. */
   readonly closeReason: string;
+  /** Ticks the interval is cut into. */
   readonly slots: number;
   /** Length of one tick of the timer wheel, in whole milliseconds. */
   readonly tickMs: number;
@@ -35,9 +42,11 @@ export interface ResolvedHeartbeatOptions {
   readonly timeoutTicks: number;
 }
 
+/** Default `interval`: 5 s, the seed's `ping_interval`. */
 export const DEFAULT_INTERVAL = 5000;
 /** RFC 6455 §7.4.1: 1011, the server can no longer serve this connection. Why not 1002: README. */
 export const DEFAULT_CLOSE_CODE: number = CloseCode.InternalError;
+/** Default `closeReason`. */
 export const DEFAULT_CLOSE_REASON = 'heartbeat timeout';
 /**
  * By default an interval is cut into 32 ticks, kept between 10 ms (shorter ticks cost wake-ups

@@ -1,5 +1,5 @@
 import { heartbeat, type Heartbeat, type HeartbeatOptions } from '@ws/heartbeat';
-import { FakeConnection, FakeServer } from './helpers/fakes';
+import { type FakeConnection, FakeServer } from './helpers/fakes';
 
 /**
  * The heartbeat's policy on jest's fake clock, with fake connections that record what the

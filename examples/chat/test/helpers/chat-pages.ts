@@ -26,6 +26,25 @@ export function describeInBrowser(name: string, body: () => void): void {
   describe.skip(name, body);
 }
 
+/** A headless browser on a fresh temporary profile; `args` are added to the usual quiet flags. */
+export async function launchChromium(args: readonly string[] = []): Promise<Browser> {
+  if (!CHROMIUM_FOUND) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...args,
+    ],
+  });
+}
+
 /** A browser with a page per participant; `close()` ends them all. */
 export class ChatPages {
   readonly scriptErrors: string[] = [];
@@ -33,23 +52,9 @@ export class ChatPages {
 
   private constructor(private readonly browser: Browser) {}
 
-  static async launch(): Promise<ChatPages> {
-    if (!CHROMIUM_FOUND) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // A plain launch() already runs on a fresh temporary profile.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    return new ChatPages(browser);
+  /** `args` are added to the usual quiet flags (`--ignore-certificate-errors`, `--disable-http2`). */
+  static async launch(args: readonly string[] = []): Promise<ChatPages> {
+    return new ChatPages(await launchChromium(args));
   }
 
   /** Opens the page at `url` in a context of its own (separate cookies and storage, as two people would have). */

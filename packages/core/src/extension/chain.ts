@@ -26,6 +26,7 @@ export class ExtensionChain {
     this.codecs = codecs;
   }
 
+  /** Runs one inbound frame through every codec, last configured first; `done` gets the result. */
   decode(payload: Buffer, rsv: number, fin: boolean, done: DecodeCallback): void {
     this.decodeIndex = this.codecs.length;
     this.decodeRsv = rsv;
@@ -34,6 +35,10 @@ export class ExtensionChain {
     this.onDecoded(null, payload);
   }
 
+  /**
+   * Runs one outgoing message through every codec in configured order; `done` gets the bytes and
+   * RSV bits.
+   */
   encode(payload: Buffer, options: EncodeOptions, done: EncodeCallback): void {
     this.encodeIndex = 0;
     this.encodeOptions = options;
@@ -41,6 +46,7 @@ export class ExtensionChain {
     this.onEncoded(null, payload, 0);
   }
 
+  /** Disposes every codec once; later calls do nothing. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

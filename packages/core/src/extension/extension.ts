@@ -14,6 +14,7 @@ import type { WebSocketError } from '../protocol/errors';
 
 /** One parameter of an offer or response: `name` or `name=value` (quotes already removed). */
 export interface ExtensionParam {
+  /** The parameter name, as sent (compare case-insensitively). */
   readonly name: string;
   /** `true` for a parameter without a value. */
   readonly value: string | true;
@@ -21,7 +22,9 @@ export interface ExtensionParam {
 
 /** One offer from `Sec-WebSocket-Extensions`, parameters in the order sent (duplicates kept). */
 export interface ExtensionOffer {
+  /** The extension token the client offered, e.g. `permessage-deflate`. */
   readonly name: string;
+  /** Its parameters, in the order the client sent them. */
   readonly params: readonly ExtensionParam[];
 }
 
@@ -33,11 +36,16 @@ export interface ExtensionAcceptance {
   createCodec(context: CodecContext): ExtensionCodec;
 }
 
+/** What a codec is told about the connection it serves. */
 export interface CodecContext {
   /** The connection's `maxPayload` in bytes (0 = no limit): decoded messages must not exceed it. */
   readonly maxPayload: number;
 }
 
+/**
+ * An extension a server offers (`new Server({ extensions })`): one object for every connection,
+ * negotiated per handshake. See `ExtensionAcceptance` and `ExtensionCodec`.
+ */
 export interface Extension {
   /** The extension token, e.g. `permessage-deflate`. */
   readonly name: string;
@@ -55,16 +63,23 @@ export interface Extension {
   negotiate(offers: readonly ExtensionOffer[]): ExtensionAcceptance | null;
 }
 
+/** How a codec hands back one decoded frame: the bytes, or the error that closes the connection. */
 export type DecodeCallback = (error: WebSocketError | null, payload: Buffer | null) => void;
+/**
+ * How a codec hands back one encoded message: the bytes and the RSV bits of its first frame, or an
+ * error (the connection closes with 1011).
+ */
 export type EncodeCallback = (error: Error | null, payload: Buffer | null, rsv: number) => void;
 
 /** Options of one outgoing message, as given to `send()`. */
 export interface EncodeOptions {
+  /** A binary message (`true`) or a text one (`false`). */
   readonly binary: boolean;
   /** `false` when the caller asked that this message not be transformed (`send(…, { compress: false })`). */
   readonly compress: boolean;
 }
 
+/** The per-connection side of an extension: transforms the data frames of one connection. */
 export interface ExtensionCodec {
   /**
    * Transform the payload of one inbound data frame. `rsv` holds the RSV bits of the message's

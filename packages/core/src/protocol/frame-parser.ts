@@ -55,6 +55,10 @@ const EMPTY = Buffer.alloc(0);
 const SMALL_CHUNK = 1024;
 const BLOCK_SIZE = 16 * 1024;
 
+/**
+ * The streaming client-frame parser described at {@link FrameHandler}: push socket chunks in,
+ * frames come out.
+ */
 export class FrameParser {
   private readonly handler: FrameHandler;
   private readonly maxPayload: number;
@@ -93,6 +97,10 @@ export class FrameParser {
     this.streamText = options.streamText === true;
   }
 
+  /**
+   * Feeds one chunk from the socket; complete frames are handed to the handler before it returns,
+   * unless paused.
+   */
   push(chunk: Buffer): void {
     if (this.state === State.Stopped || chunk.length === 0) return;
     if (chunk.length < SMALL_CHUNK && this.chunks.length > 0) this.appendToBlock(chunk);
@@ -142,10 +150,12 @@ export class FrameParser {
     this.blockView = null;
   }
 
+  /** True while parsing waits (for an asynchronous extension); pushed chunks are kept meanwhile. */
   get isPaused(): boolean {
     return this.state === State.Paused;
   }
 
+  /** Bytes received and not yet parsed. */
   get bufferedBytes(): number {
     return this.buffered;
   }

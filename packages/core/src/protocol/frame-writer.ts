@@ -5,8 +5,11 @@ import { Opcode } from './constants';
  * all frames of a fragmented message) leave in one writev; a socket implements it directly.
  */
 export interface OutputSink {
+  /** Starts holding writes, until `uncork`. */
   cork(): void;
+  /** Writes what was held, together. */
   uncork(): void;
+  /** Writes one chunk; `callback` runs once it is handed to the OS, or with the error. */
   push(chunk: Buffer, callback?: (error?: Error | null) => void): void;
 }
 
@@ -135,9 +138,13 @@ export function writeControlFrame(
 
 /** An OutputSink that keeps the frames, for broadcast (frame once, write many) and tests. */
 export class FrameCollector implements OutputSink {
+  /** Every chunk pushed, in order. */
   readonly chunks: Buffer[] = [];
+  /** Nothing to hold: the chunks are kept anyway. */
   cork(): void {}
+  /** Nothing to release. */
   uncork(): void {}
+  /** Keeps the chunk. */
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
   }

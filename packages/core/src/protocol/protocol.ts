@@ -19,8 +19,11 @@ export type { WriteCallback } from './encode-queue';
  *   send    → (EncodeQueue → ExtensionChain.encode) → frame writer → sink
  */
 export interface ProtocolHandler {
+  /** A whole message arrived, decoded and validated: text as a string, binary as a Buffer. */
   onMessage(data: string | Buffer, isBinary: boolean): void;
+  /** A ping arrived; the pong is already written. */
   onPing(payload: Buffer): void;
+  /** A pong arrived. */
   onPong(payload: Buffer): void;
   /**
    * The peer's close frame arrived (1005 when it had no code). Input is over. Unless our close
@@ -38,6 +41,7 @@ export interface ProtocolHandler {
   onOutputFlushed(): void;
 }
 
+/** How a {@link Protocol} is set up: limits and the negotiated extensions. */
 export interface ProtocolOptions {
   /** Largest incoming message in bytes (0 = no limit). */
   readonly maxPayload: number;
@@ -115,6 +119,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     return this.parser.isPaused;
   }
 
+  /** Bytes received and not yet parsed. */
   get bufferedInput(): number {
     return this.parser.bufferedBytes;
   }
@@ -218,14 +223,17 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
 
   // ---- outbound --------------------------------------------------------------------------
 
+  /** True once our close frame is queued: nothing more can be sent. */
   get isClosing(): boolean {
     return this.closeQueued;
   }
 
+  /** True once the peer's close frame has arrived. */
   get hasReceivedClose(): boolean {
     return this.closeReceived;
   }
 
+  /** True once our close frame has been written to the sink. */
   get hasWrittenClose(): boolean {
     return this.closeWritten;
   }
@@ -240,11 +248,13 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     return this.chain === null;
   }
 
+  /** Sends a text message (short ones without an extension are framed straight from the string). */
   sendText(text: string, compress: boolean, callback?: WriteCallback): void {
     if (this.chain === null && writeShortText(this.sink, text, this.maxFrameSize, callback)) return;
     this.send(Buffer.from(text, 'utf8'), false, compress, callback);
   }
 
+  /** Sends a message, through the extensions unless `compress` is false; `callback` once it is written. */
   send(payload: Buffer, binary: boolean, compress: boolean, callback?: WriteCallback): void {
     if (this.encodeQueue === null) {
       writeMessage(this.sink, binary ? Opcode.Binary : Opcode.Text, payload, 0, this.maxFrameSize, callback);
@@ -262,11 +272,13 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     this.sink.uncork();
   }
 
+  /** Writes a ping; the payload is at most 125 bytes (RangeError past it). */
   ping(payload: Buffer, callback?: WriteCallback): void {
     checkControlPayload(payload);
     writeControlFrame(this.sink, Opcode.Ping, payload, callback);
   }
 
+  /** Writes a pong; the payload is at most 125 bytes (RangeError past it). */
   pong(payload: Buffer, callback?: WriteCallback): void {
     checkControlPayload(payload);
     writeControlFrame(this.sink, Opcode.Pong, payload, callback);

@@ -100,6 +100,7 @@ export function byteLengthOf(frames: readonly Buffer[]): number {
 
 /** The error a dropped message's callback gets. */
 export class BackpressureError extends Error {
+  /** A stable identifier, like {@link WebSocketError.code}. */
   readonly code = 'WS_ERR_BACKPRESSURE';
 
   constructor(

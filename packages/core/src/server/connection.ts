@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import type { ExtensionChain } from '../extension/chain';
@@ -21,6 +20,7 @@ import type { ConnectionEvents } from './events';
 import { toBuffer } from './to-buffer';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
 import type { TopicRegistry } from './topic-registry';
+import type { TransportKind, UpgradeRequest } from './transport';
 
 /** What a connection reports to the server that owns it (no closure per connection). */
 export interface ConnectionOwner {
@@ -39,7 +39,11 @@ export interface ConnectionOwner {
 
 export interface ConnectionSetup {
   readonly socket: Duplex;
-  readonly request: IncomingMessage;
+  readonly request: UpgradeRequest;
+  /** Default `'h1'`. */
+  readonly transport?: TransportKind;
+  /** Default: the socket's own `remoteAddress`. */
+  readonly remoteAddress?: string;
   readonly owner: ConnectionOwner;
   readonly protocol: string;
   readonly extensions: string;
@@ -51,6 +55,7 @@ export interface ConnectionSetup {
   readonly backpressure: BackpressureLimits;
 }
 
+/** Options of {@link Connection.send}. */
 export interface SendOptions {
   /** Send as binary (true) or text (false). Default: by the data's type. */
   binary?: boolean;
@@ -58,6 +63,7 @@ export interface SendOptions {
   compress?: boolean;
 }
 
+/** What `send` accepts: a string goes as text, bytes as binary (unless `binary` says otherwise). */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
 const EMPTY = Buffer.alloc(0);
@@ -76,13 +82,19 @@ const PAUSED_FOR_OUTPUT = 2;
  * the timers and the close handshake's end: the server closes TCP first (RFC 6455 §7.1.1).
  */
 export class Connection extends EventEmitter<ConnectionEvents> implements ProtocolHandler, OutputSink {
+  /** `readyState` before the handshake completes. */
   static readonly CONNECTING = 0;
+  /** `readyState` while messages can be sent and received. */
   static readonly OPEN = 1;
+  /** `readyState` once a close frame has been sent or received. */
   static readonly CLOSING = 2;
+  /** `readyState` once the socket is gone. */
   static readonly CLOSED = 3;
 
-  /** The upgrade request. */
-  readonly request: IncomingMessage;
+  /** The upgrade request: an `IncomingMessage` (h1) or an `Http2ServerRequest` (h2). */
+  readonly request: UpgradeRequest;
+  /** `'h1'`: an upgraded HTTP/1.1 socket; `'h2'`: an HTTP/2 stream (RFC 8441). */
+  readonly transport: TransportKind;
   /** The chosen subprotocol, or ''. */
   readonly protocol: string;
   /** The `Sec-WebSocket-Extensions` response, or ''. */
@@ -118,7 +130,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.limits = setup.backpressure;
     const socket = setup.socket;
     this.socket = socket;
-    this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
+    this.transport = setup.transport ?? 'h1';
+    this.remoteAddress = setup.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress;
     this.wire = new Protocol(this, this, {
       maxPayload: setup.maxPayload,
       maxFrameSize: setup.maxFrameSize,
@@ -135,6 +148,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     if (this.socket.destroyed) this.finish();
   }
 
+  /** One of `Connection.CONNECTING`, `OPEN`, `CLOSING`, `CLOSED`. */
   get readyState(): number {
     return this.state;
   }
@@ -223,6 +237,10 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.pingSentAt = performance.now();
   }
 
+  /**
+   * Sends an unsolicited pong (a unidirectional heartbeat, RFC 6455 §5.5.3), with up to 125 bytes
+   * of payload.
+   */
   pong(payload?: string | Buffer, callback?: WriteCallback): void {
     if (this.refuseUnlessOpen(callback)) return;
     this.wire.pong(controlPayload(payload), callback);
@@ -243,11 +261,11 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.armCloseTimer();
   }
 
-  /** Destroys the socket at once; the close event reports 1006. */
+  /** Destroys the socket (resets the HTTP/2 stream) at once; the close event reports 1006. */
   terminate(): void {
     if (this.state === Connection.CLOSED) return;
     this.state = Connection.CLOSING;
-    this.socket.destroy();
+    destroySocket(this.socket);
   }
 
   // ---- OutputSink ------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import type { Connection } from './connection';
+import type { UpgradeRequest } from './transport';
 
 /**
  * Event maps for `eventemitter3`. They are interfaces so that plugins can add their own events
@@ -16,7 +16,9 @@ export interface ConnectionEvents {
   closing: (code: number, reason: string) => void;
   /** The connection is closed: 1005 when the peer's close had no code, 1006 when TCP was lost. */
   close: (code: number, reason: string, wasClean: boolean) => void;
+  /** A ping arrived (already answered with a pong). */
   ping: (payload: Buffer) => void;
+  /** A pong arrived. */
   pong: (payload: Buffer) => void;
   /** The connection failed; `close` follows. */
   error: (error: Error) => void;
@@ -26,17 +28,24 @@ export interface ConnectionEvents {
   dropped: (byteLength: number) => void;
 }
 
+/** The server's events; the connection events are repeated here with the connection first. */
 export interface ServerEvents {
+  /** Standalone mode: the port is bound. */
   listening: () => void;
   /**
    * The 101 response is about to be written: `headers` holds its lines (`Name: value`), and a
    * listener may push more (a `Set-Cookie`, say). Lines with CR or LF are dropped.
    */
-  headers: (headers: string[], request: IncomingMessage) => void;
-  connection: (connection: Connection, request: IncomingMessage) => void;
+  headers: (headers: string[], request: UpgradeRequest) => void;
+  /** A WebSocket is open; `request` is an `IncomingMessage` (h1) or an `Http2ServerRequest` (h2). */
+  connection: (connection: Connection, request: UpgradeRequest) => void;
+  /** A whole message arrived on `connection`. */
   message: (data: string | Buffer, connection: Connection, isBinary: boolean) => void;
+  /** `connection` closed (its own `close` has been emitted). */
   close: (connection: Connection, code: number, reason: string, wasClean: boolean) => void;
+  /** A ping arrived (already answered). */
   ping: (connection: Connection, payload: Buffer) => void;
+  /** A pong arrived. */
   pong: (connection: Connection, payload: Buffer) => void;
   /** A message to `connection` was not queued: it was at `maxBufferedAmount` (see `backpressure`). */
   dropped: (connection: Connection, byteLength: number) => void;

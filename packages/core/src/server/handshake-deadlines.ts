@@ -59,6 +59,7 @@ export class HandshakeDeadlines {
     // Slots past a few hundred buy nothing: a deadline further ahead waits whole turns in its slot.
     const slots = Math.min(this.ticks, MAX_SLOTS);
     this.wheel = new TimerWheel<HandshakeDeadline>(tickMs, slots, this.onExpired.bind(this), { followClock: true });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- `this` inside is the socket
     const deadlines = this;
     this.onSocketClose = function onSocketClose(this: Duplex): void {
       deadlines.release(this);

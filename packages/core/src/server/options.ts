@@ -1,34 +1,62 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { Extension } from '../extension/extension';
 import { checkExtensionList } from '../handshake/negotiate';
 import { originListCheck } from '../handshake/origin';
 import { type BackpressureLimits, type BackpressurePolicy, DEFAULT_MAX_BUFFERED_AMOUNT, resolveBackpressure } from './backpressure';
 import type { Plugin } from './plugin';
+import type { UpgradeRequest } from './transport';
+
+/** An HTTP server to attach to. */
+export type AttachableServer = HttpServer | HttpsServer | Http2SecureServer;
 
 /** A refusal from `verifyClient`: the status (and optional message and headers) to answer with. */
 export interface VerifyRejection {
+  /** An HTTP status from 400 to 599; anything else answers 500. */
   status: number;
+  /** The plain-text body of the answer (the reason phrase is the status's own). Default: empty. */
   message?: string;
+  /**
+   * Extra headers (`WWW-Authenticate`, say). Names that are not tokens, framing headers and
+   * values with control characters are dropped.
+   */
   headers?: Record<string, string>;
 }
 
+/** `true` accepts, `false` refuses with 401, a {@link VerifyRejection} refuses with its status. */
 export type VerifyResult = boolean | VerifyRejection;
-export type VerifyClient = (request: IncomingMessage) => VerifyResult | Promise<VerifyResult>;
+/**
+ * Decides on an upgrade request before the handshake; a throw or a rejected promise gives 500.
+ * `request` is an `IncomingMessage` on HTTP/1.1 and an `Http2ServerRequest` on HTTP/2 (see
+ * `UpgradeRequest`). Declared as a method so that a function typed for `IncomingMessage` alone,
+ * written before HTTP/2 was served, still type-checks.
+ */
+export type VerifyClient = {
+  verify(request: UpgradeRequest): VerifyResult | Promise<VerifyResult>;
+}['verify'];
 
 /** Admits (true) or refuses with 403 an upgrade by its `Origin` header, as sent (undefined without one). */
-export type OriginCheck = (origin: string | undefined, request: IncomingMessage) => boolean;
+export type OriginCheck = {
+  check(origin: string | undefined, request: UpgradeRequest): boolean;
+}['check'];
 
 /** Picks one of the client's subprotocols, or none. */
-export type ProtocolSelector = (offered: readonly string[], request: IncomingMessage) => string | undefined | null | false;
+export type ProtocolSelector = {
+  select(offered: readonly string[], request: UpgradeRequest): string | undefined | null | false;
+}['select'];
 
+/** Options of `new Server()`: one of `port`, `server` or `noServer` picks the serving mode. */
 export interface ServerOptions {
   /** Standalone mode: the address to listen on. */
   host?: string;
   /** Standalone mode: the port to listen on (0 picks a free one). */
   port?: number;
-  /** Attached mode: an existing HTTP(S) server whose upgrades this server handles. */
-  server?: HttpServer | HttpsServer;
+  /**
+   * Attached mode: an existing HTTP(S) server whose upgrades this server handles; an
+   * `Http2SecureServer` also gets WebSockets over HTTP/2 streams (RFC 8441).
+   */
+  server?: AttachableServer;
   /** No-server mode: upgrades arrive only through `handleUpgrade()`. */
   noServer?: boolean;
   /** Serve only this path (query ignored). */
@@ -62,15 +90,18 @@ export interface ServerOptions {
   backpressure?: BackpressurePolicy;
   /** Subprotocols in order of preference, or a function that picks one. */
   protocols?: readonly string[] | ProtocolSelector;
+  /** Accepts or refuses each upgrade request (sync or async). Default: accept all. */
   verifyClient?: VerifyClient;
+  /** Extensions offered to clients, in order of preference and of the pipeline. */
   extensions?: readonly Extension[];
+  /** Plugins attached to this server, in order. */
   plugins?: readonly Plugin[];
 }
 
 export interface ResolvedOptions {
   readonly host: string | undefined;
   readonly port: number | undefined;
-  readonly server: HttpServer | HttpsServer | undefined;
+  readonly server: AttachableServer | undefined;
   readonly noServer: boolean;
   readonly path: string | undefined;
   readonly maxPayload: number;

@@ -10,6 +10,7 @@ import type { Server } from './server';
 export interface Plugin {
   /** A short name, for error messages. */
   readonly name: string;
+  /** Called once per server, from its constructor: start what this plugin does for `server`. */
   attach(server: Server): PluginInstance;
 }
 

@@ -1,10 +1,11 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import { ExtensionChain } from '../extension/chain';
 import type { ExtensionCodec } from '../extension/extension';
-import { type ValidUpgrade, acceptHeaders, acceptResponse } from '../handshake/handshake';
+import type { ValidUpgrade } from '../handshake/handshake';
 import { negotiateExtensions } from '../handshake/negotiate';
 import { Rejections } from '../handshake/rejections';
 import { selectSubprotocol } from '../handshake/select-subprotocol';
@@ -14,14 +15,17 @@ import type { ServerEvents } from './events';
 import { PreparedMessage, fanOut } from './fan-out';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options';
 import { HandshakeDeadlines } from './handshake-deadlines';
+import { performStreamUpgrade } from './h2-upgrade';
 import { IdleTimeout } from './idle-timeout';
 import { closePlugins, type PluginInstance } from './plugin';
 import { PubSub, type PublishOptions } from './pub-sub';
-import { abort, destroyOnError } from './reject';
+import { destroyOnError } from './reject';
 import { StandaloneHttpServer, type StandaloneHost } from './standalone';
+import { type HandshakeTransport, type UpgradeRequest, socketTransport } from './transport';
 import { type EstablishedCallback, PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
 import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
 
+/** Options of {@link Server.broadcast}: those of `send`, and who receives it. */
 export interface BroadcastOptions extends SendOptions {
   /** Only connections for which this returns true receive the message. */
   filter?: (connection: Connection) => boolean;
@@ -74,7 +78,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
       this.httpServerClosed = false;
       if (onListening !== undefined) this.standalone.httpServer.once('listening', onListening);
     } else if (this.options.server !== undefined) {
-      attachToHttpServer(this.options.server as HttpServer, this);
+      attachToHttpServer(this.options.server, this);
     }
     for (const plugin of this.options.plugins) this.plugins.push(plugin.attach(this));
   }
@@ -96,6 +100,16 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, callback?: EstablishedCallback): void {
     performUpgrade(this, request, socket, head, callback);
+  }
+
+  /**
+   * The HTTP/2 counterpart of `handleUpgrade` (RFC 8441), for a framework that owns the
+   * `Http2SecureServer`: give it a stream whose headers are an extended CONNECT with
+   * `:protocol websocket` (the server's `stream` event). It answers `:status 200` and opens the
+   * connection on the stream, or refuses with an HTTP/2 error status.
+   */
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, callback?: EstablishedCallback): void {
+    performStreamUpgrade(this, stream, headers, callback);
   }
 
   /**
@@ -184,11 +198,12 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
 
   /** @internal */
   establish(
-    request: IncomingMessage,
+    request: UpgradeRequest,
     socket: Duplex,
     head: Buffer,
     upgrade: ValidUpgrade,
     callback?: EstablishedCallback,
+    transport: HandshakeTransport = socketTransport,
   ): void {
     if (socket.destroyed || !socket.writable) {
       socket.destroy();
@@ -205,15 +220,15 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
         for (const { acceptance } of negotiation.accepted) codecs.push(acceptance.createCodec(context));
       } catch (error) {
         new ExtensionChain(codecs).dispose(); // the codecs made before the failing one
-        abort(socket, Rejections.internalError());
+        transport.refuse(socket, Rejections.internalError());
         this.onHandshakeError(error);
         return;
       }
       chain = new ExtensionChain(codecs);
     }
-    const headers = acceptHeaders(upgrade.key, protocol, negotiation.header);
+    const headers = transport.acceptLines(upgrade, protocol, negotiation.header);
     this.emit('headers', headers, request);
-    socket.write(acceptResponse(headers));
+    transport.accept(socket, headers);
     this.handshakeDeadlines.release(socket);
     (socket as Partial<Socket>).setTimeout?.(0);
     socket.removeAllListeners('timeout');
@@ -222,6 +237,8 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     const connection = new Connection({
       socket,
       request,
+      transport: transport.kind,
+      remoteAddress: transport.remoteAddress(socket),
       owner: this,
       protocol,
       extensions: negotiation.header,
@@ -322,7 +339,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     if (this.pluginsClosing) return;
     this.state = State.Closed;
     // Attached: detached only now, so upgrades that come while clients close still get 503.
-    if (this.options.server !== undefined) detachFromHttpServer(this.options.server as HttpServer, this);
+    if (this.options.server !== undefined) detachFromHttpServer(this.options.server, this);
     this.resolveShutdown?.();
     this.emit('shutdown');
   }

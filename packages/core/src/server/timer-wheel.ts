@@ -32,6 +32,10 @@ export class WheelEntry {
   }
 }
 
+/**
+ * The timer wheel described at the top of this module: entries are {@link WheelEntry} objects, due
+ * callbacks run per tick.
+ */
 export class TimerWheel<T extends WheelEntry> {
   /** Milliseconds per tick. */
   readonly tickMs: number;

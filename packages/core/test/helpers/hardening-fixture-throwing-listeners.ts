@@ -52,7 +52,7 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * not on how fast it must be (it takes ~10 ms; a loaded CI machine can stall a child process).
  */
 async function shutDown(): Promise<void> {
-  server.close(() => (result.shutdownCallback = true));
+  void server.close(() => (result.shutdownCallback = true));
   const deadline = Date.now() + 3000;
   while (!result.shutdownCallback && Date.now() < deadline) await delay(10);
 }

@@ -9,7 +9,6 @@
  * { id, ...ServerProcessStats } (see hardening-child.ts); `gc: true` runs a full GC first.
  */
 import { createHash } from 'node:crypto';
-import type { Socket } from 'node:net';
 import { Server, type Connection, type ServerOptions } from '@ws/core';
 
 interface Command {
@@ -52,7 +51,7 @@ server.on('listening', () => {
 
 process.on('message', (message: Command) => {
   if (message.command === 'exit') {
-    server.close();
+    void server.close();
     process.exit(0);
   }
   if (message.gc === true && gc !== undefined) {
@@ -68,7 +67,7 @@ process.on('message', (message: Command) => {
     rss: memory.rss,
     bufferedAmount: first?.bufferedAmount ?? 0,
     maxBufferedAmount,
-    bytesRead: (first?.request.socket as Socket | undefined)?.bytesRead ?? 0,
+    bytesRead: first?.request.socket.bytesRead ?? 0,
     clients: server.clients.size,
     messages,
     closes,

@@ -123,7 +123,7 @@ export class Harness {
     for (const socket of this.sockets) socket.destroy();
     await Promise.all(
       [...this.servers].map((server) =>
-        withTimeout(new Promise<void>((resolve) => server.close(() => resolve())), 2000, 'server.close').catch(
+        withTimeout(server.close(), 2000, 'server.close').catch(
           () => undefined,
         ),
       ),

@@ -9,7 +9,7 @@
  *   checked without timers.
  */
 import {
-  WebSocketError,
+  type WebSocketError,
   type DecodeCallback,
   type EncodeCallback,
   type EncodeOptions,

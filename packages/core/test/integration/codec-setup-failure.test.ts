@@ -44,6 +44,6 @@ describe('an extension that fails to start', () => {
     expect(response.status).toBe(500);
     expect(first.counts).toEqual({ created: 1, disposed: 1 });
     expect(errors.map((error) => error.message)).toEqual(['x-second cannot start']);
-    await new Promise<void>((resolve) => server.close(resolve));
+    await server.close();
   });
 });

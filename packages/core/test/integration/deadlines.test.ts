@@ -3,7 +3,7 @@
  * busy with one byte of its upgrade request every 500 ms, is dropped at the deadline, not when
  * it falls silent; and thousands of them do not keep a healthy client from being served.
  */
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type * as net from 'node:net';
 import { Server } from '@ws/core';
 import { delay, until, withTimeout } from '../helpers/events';

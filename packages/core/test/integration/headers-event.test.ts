@@ -6,7 +6,7 @@ describe("server 'headers' event: lines added to the 101 answer", () => {
   let server: Server;
 
   afterEach(async () => {
-    await new Promise<void>((resolve) => server.close(resolve));
+    await server.close();
   });
 
   it('sends the lines a listener pushes, with the request at hand', async () => {

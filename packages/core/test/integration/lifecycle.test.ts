@@ -126,7 +126,7 @@ describe('server.close() during a handshake', () => {
     socket.write(upgradeRequest());
     await until(() => verifying, 'verifyClient to be called');
     const start = Date.now();
-    server.close();
+    void server.close();
     const response = await readResponse(socket, 1000);
     expect(response.status).toBe(503);
     expect(Date.now() - start).toBeLessThan(1000);

@@ -7,13 +7,13 @@ import { withTimeout } from '../helpers/events';
 const h = useHarness();
 
 const closeServer = (server: Server): Promise<void> =>
-  withTimeout(new Promise<void>((resolve) => server.close(() => resolve())), 3000, 'server.close callback');
+  withTimeout(server.close(), 3000, 'server.close callback');
 
 describe('server.close()', () => {
   it('closes every client with 1001', async () => {
     const { server, url } = await h.server();
     const clients = [await h.ws(url), await h.ws(url)];
-    server.close();
+    void server.close();
     expect(await Promise.all(clients.map((c) => c.closedWithin()))).toMatchObject([{ code: 1001 }, { code: 1001 }]);
   });
 
@@ -28,7 +28,7 @@ describe('server.close()', () => {
   it('emits shutdown', async () => {
     const { server, url, events } = await h.server();
     await h.ws(url);
-    server.close();
+    void server.close();
     await expect(events.nth('shutdown')).resolves.toEqual([]);
   });
 
@@ -54,7 +54,7 @@ describe('server.close()', () => {
   it('reports each connection closed with 1001 on the server', async () => {
     const { server, url, events } = await h.server();
     await h.ws(url);
-    server.close();
+    void server.close();
     expect((await events.nth('close')).slice(1, 2)).toEqual([1001]);
   });
 

@@ -92,7 +92,7 @@ describe('attached mode', () => {
   it('keeps the HTTP server serving after the WebSocket server closes', async () => {
     const { httpServer, port } = await h.httpServer(httpWithRoute());
     const server = h.adopt(new Server({ server: httpServer, path: '/ws' }));
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     expect([httpServer.listening, await get(port, '/hello')]).toEqual([true, { status: 200, body: 'world' }]);
   });
 

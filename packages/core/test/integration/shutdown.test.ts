@@ -24,7 +24,7 @@ describe('server.close() in standalone mode', () => {
 
     const answer = readResponse(client);
     const started = Date.now();
-    await new Promise<void>((resolve) => server.close(resolve));
+    await server.close();
     expect(Date.now() - started).toBeLessThan(2_000); // far below handshakeTimeout
     expect((await answer).status).toBe(503);
     await clientClosed;

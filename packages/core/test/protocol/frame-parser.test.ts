@@ -2,7 +2,7 @@
  * FrameParser on its own (RFC 6455 §5.2): headers are judged before any payload is held, frames
  * come out unmasked and in order however the bytes are cut, and the handler can pause it.
  */
-import { FrameParser, Opcode, WebSocketError, type FrameHandler } from '@ws/core';
+import { FrameParser, Opcode, type WebSocketError, type FrameHandler } from '@ws/core';
 import { frameHeader } from '../helpers/frames';
 import { cutAt, hex, masked, oneByteAtATime } from '../helpers/sans-io-frames';
 

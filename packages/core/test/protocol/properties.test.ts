@@ -46,7 +46,7 @@ describe('round trip: client-framed messages parse back to themselves', () => {
         expect(received.length).toBe(built.length);
         built.forEach(({ data }, i) => {
           if (typeof data === 'string') expect(received[i] === data).toBe(true);
-          else expect(Buffer.isBuffer(received[i]) && data.equals(received[i] as Buffer)).toBe(true);
+          else expect(Buffer.isBuffer(received[i]) && data.equals(received[i])).toBe(true);
         });
         expect(io.failures()).toEqual([]);
         // Pings between fragments were answered, and nothing else was written.

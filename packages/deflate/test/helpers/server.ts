@@ -23,7 +23,7 @@ export async function startEchoServer(options: Omit<ServerOptions, 'host' | 'por
     server,
     url: `ws://127.0.0.1:${port}`,
     errors,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => server.close(),
   };
 }
 
@@ -39,7 +39,7 @@ export function connect(url: string, perMessageDeflate: PerMessageDeflateOptions
     const ws = new WebSocket(url, { perMessageDeflate });
     let responseExtensions: string | undefined;
     ws.once('upgrade', (response) => {
-      responseExtensions = response.headers['sec-websocket-extensions'] as string | undefined;
+      responseExtensions = response.headers['sec-websocket-extensions'];
     });
     ws.once('open', () => resolve({ ws, responseExtensions }));
     ws.once('error', reject);

@@ -30,7 +30,7 @@ export async function startServer(plugin: HeartbeatPlugin, options: Partial<Serv
     port: address.port,
     url: `ws://127.0.0.1:${address.port}/`,
     instance: instance!,
-    stop: () => new Promise<void>((resolve) => server.close(resolve)),
+    stop: () => server.close(),
   };
 }
 
