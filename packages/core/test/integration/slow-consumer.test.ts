@@ -319,6 +319,30 @@ describe('broadcast: a full connection does not hold up the others', () => {
   });
 });
 
+describe('publish: a full subscriber does not hold up the others', () => {
+  it('closes a subscriber that never reads with 1013, while two reading subscribers get every message', async () => {
+    const { server, url, port, connection } = await h.server();
+    const drops = new Recorder(server, ['dropped']);
+    await nonReader(port);
+    const readers = [await h.ws(url), await h.ws(url)];
+    for (let i = 0; i < 3; i++) (await connection(i)).connection.subscribe('feed');
+    const { connection: stuck } = await connection(0);
+    const total = 400; // 25 MiB: past the non-reader's 8 MiB and what the kernel takes for it
+    for (let i = 0; i < total; i += 2) {
+      server.publish('feed', numbered(i));
+      server.publish('feed', numbered(i + 1));
+      await delay(1);
+    }
+    for (const reader of readers) await reader.message(total - 1, 20_000);
+    for (const reader of readers) {
+      expect(reader.messages.map((m) => (m.data as Buffer).readUInt32BE(0))).toEqual([...Array(total).keys()]);
+    }
+    // The frames' bytes (65,536 needs the 64-bit length: a 10-byte header), once: then it is closing.
+    expect(drops.all('dropped')).toEqual([[stuck, CHUNK + 10]]);
+    expect(stuck.readyState).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('control frames', () => {
   it('are never dropped, and a ping flood from a non-reader stops being read at half the limit', async () => {
     const limit = 256 * KiB;
