@@ -92,7 +92,7 @@ describeInBrowser('the chat over HTTP/2 in Chromium', () => {
       })`);
       expect([answer, transports]).toEqual(['echo over h1', ['h1']]);
     } finally {
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await wsServer.close();
       await browser.close(); // its HTTP/2 session with it, so the server can close
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     }

@@ -3,7 +3,7 @@
  * chat's WebSocket as a stream of the same session (RFC 8441); an HTTP/1.1 client (the `ws`
  * package) joins on the same port, and the two talk.
  */
-import * as http2 from 'node:http2';
+import type * as http2 from 'node:http2';
 import WebSocket from 'ws';
 import { bodyOf, h2Connect, h2Request, openH2 } from '../../../packages/core/test/helpers/h2-client';
 import { text } from '../../../packages/core/test/helpers/frames';

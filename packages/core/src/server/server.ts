@@ -22,7 +22,7 @@ import { PubSub, type PublishOptions } from './pub-sub';
 import { destroyOnError } from './reject';
 import { StandaloneHttpServer, type StandaloneHost } from './standalone';
 import { type HandshakeTransport, type UpgradeRequest, socketTransport } from './transport';
-import { type EstablishedCallback, PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
+import { type EstablishedCallback, type PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
 import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
 
 /** Options of {@link Server.broadcast}: those of `send`, and who receives it. */

@@ -41,7 +41,7 @@ export interface HandshakeTransport {
 /** HTTP/1.1: `101 Switching Protocols` written on the socket, errors as plain HTTP answers. */
 export const socketTransport: HandshakeTransport = {
   kind: 'h1',
-  validate: (request) => validateUpgrade(request as IncomingMessage),
+  validate: (request) => validateUpgrade(request),
   acceptLines: (upgrade, protocol, extensions) => acceptHeaders(upgrade.key, protocol, extensions),
   accept: (socket, lines) => socket.write(acceptResponse(lines)),
   refuse: abort,

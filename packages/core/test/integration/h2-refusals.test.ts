@@ -2,6 +2,7 @@
  * Refused extended CONNECTs are HTTP/2 responses on their stream (RFC 8441 §5 leaves the
  * statuses to HTTP): the same statuses as on HTTP/1.1, and the session stays usable.
  */
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { Server } from '@ws/core';
 import { delay } from '../helpers/events';
 import { bodyOf, connectHeaders, h2Request, openH2 } from '../helpers/h2-client';
@@ -114,7 +115,7 @@ describe('refusals over HTTP/2', () => {
     const { port, server } = await h2.server({ verifyClient: () => new Promise<boolean>(() => undefined) });
     const pending = h2Request(await h2.session(port), connectHeaders('/'));
     await delay(50);
-    server.close();
+    void server.close();
     expect((await pending).status).toBe(503);
   });
 
@@ -128,7 +129,7 @@ describe('refusals over HTTP/2', () => {
     const { httpServer, port } = await h2.http2({ settings: { enableConnectProtocol: true } });
     const server = h2.adopt(new Server({ noServer: true }));
     httpServer.on('stream', (stream, headers) => server.handleStream(stream, headers));
-    server.close();
+    void server.close();
     expect((await refusal(port, '/')).status).toBe(503);
   });
 
@@ -144,7 +145,7 @@ describe('refusals over HTTP/2', () => {
 describe('other CONNECTs are the application\'s', () => {
   it('leaves a :protocol other than websocket to the application\'s connect handler', async () => {
     const { port, httpServer } = await h2.server({}, { onRequest: (_request, response) => response.end('page') });
-    httpServer.on('connect', (request, response) => {
+    httpServer.on('connect', (request: Http2ServerRequest, response: Http2ServerResponse) => {
       if (request.headers[':protocol'] === 'websocket') return; // ours, as the README says
       response.writeHead(418);
       response.end(String(request.headers[':protocol']));

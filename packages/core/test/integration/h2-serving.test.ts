@@ -41,7 +41,7 @@ describe('allowHTTP1: one Server answers both transports on one port', () => {
     const h1Closed = new Promise<number>((resolve) => h1.once('close', (code) => resolve(code)));
     const session = await h2.session(port);
     const client = await openH2(session);
-    server.close();
+    void server.close();
     expect([await h1Closed, await client.closeCode()]).toEqual([1001, 1001]);
     await events.nth('shutdown');
     const answer = await h2Request(session, { ':path': '/' });
