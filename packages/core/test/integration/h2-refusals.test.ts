@@ -1,8 +1,8 @@
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 /**
  * Refused extended CONNECTs are HTTP/2 responses on their stream (RFC 8441 §5 leaves the
  * statuses to HTTP): the same statuses as on HTTP/1.1, and the session stays usable.
  */
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { Server } from '@ws/core';
 import { delay } from '../helpers/events';
 import { bodyOf, connectHeaders, h2Request, openH2 } from '../helpers/h2-client';
