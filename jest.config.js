@@ -8,7 +8,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
   },
   moduleNameMapper: {
-    '^@ws/(core|deflate|heartbeat)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@ws/(core|deflate|heartbeat|redis)$': '<rootDir>/packages/$1/src/index.ts',
   },
   testTimeout: 30000,
 };

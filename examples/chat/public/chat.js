@@ -7,6 +7,7 @@
   const ui = {
     state: $('state'),
     extensions: $('extensions'),
+    server: $('server'),
     messages: $('messages'),
     users: $('users'),
     count: $('count'),
@@ -81,6 +82,7 @@
       case 'welcome':
         myId = event.id;
         limits = event.limits;
+        ui.server.textContent = `${event.server.name} (pid ${event.server.pid})`;
         ui.name.maxLength = limits.name;
         users.clear();
         for (const user of event.users) users.set(user.id, user);
@@ -191,7 +193,10 @@
   function setState(state, label) {
     ui.state.dataset.state = state;
     ui.state.textContent = label;
-    if (state !== 'open') ui.extensions.textContent = 'none';
+    if (state !== 'open') {
+      ui.extensions.textContent = 'none';
+      ui.server.textContent = 'none';
+    }
   }
 
   function showJoined(joined, name) {

@@ -2,7 +2,7 @@
  * The chat's wire format, kept apart from sockets so every rule is a table test.
  *
  *   client → server (text frames, JSON)       server → client (text frames, JSON)
- *   { type: 'join', name }                     { type: 'welcome', id, users, limits, extensions }
+ *   { type: 'join', name }                     { type: 'welcome', id, users, limits, extensions, server }
  *   { type: 'leave' }                          { type: 'join' | 'leave', user, at }
  *   { type: 'message', text }                  { type: 'message', seq, user, text, at }
  *   binary frame (after joining)               { type: 'binary', seq, user, size, at } + the bytes
@@ -113,6 +113,13 @@ export function parseClientMessage(text: string, limits: ChatLimits = DEFAULT_LI
   }
 }
 
+/** The server process a page is connected to, shown on the page (several serve one room in examples/cluster). */
+export interface ServerIdentity {
+  /** A label such as `chat` or `worker 2`. */
+  readonly name: string;
+  readonly pid: number;
+}
+
 /** A participant as the server announces it: `id` is the server's, `name` is for display. */
 export interface ChatUser {
   readonly id: number;
@@ -126,6 +133,7 @@ export type ServerEvent =
       readonly users: readonly ChatUser[];
       readonly limits: ChatLimits;
       readonly extensions: string;
+      readonly server: ServerIdentity;
     }
   | { readonly type: 'join'; readonly user: ChatUser; readonly at: number }
   | { readonly type: 'leave'; readonly user: ChatUser; readonly at: number }

@@ -1,5 +1,12 @@
 import { CloseCode, type Connection, type Server } from '@ws/core';
-import { parseClientMessage, type ChatErrorCode, type ChatLimits, type ChatUser, type ServerEvent } from './chat-protocol';
+import {
+  parseClientMessage,
+  type ChatErrorCode,
+  type ChatLimits,
+  type ChatUser,
+  type ServerEvent,
+  type ServerIdentity,
+} from './chat-protocol';
 
 export interface RoomOptions {
   readonly limits: ChatLimits;
@@ -7,6 +14,15 @@ export interface RoomOptions {
   readonly maxMessagesPerSecond: number;
   /** Bytes one connection may send per second before it is closed with 1008: every byte is broadcast to everyone. */
   readonly maxBytesPerSecond: number;
+  /** The topic every connection subscribes to and every event is published on. */
+  readonly topic: string;
+  /** This process, as the welcome names it. */
+  readonly identity: ServerIdentity;
+  /**
+   * Participant ids are `first`, `first + step`, `first + 2 * step`, …: with one `first` per
+   * process (1…N) and `step` N, processes sharing a room never hand out the same id.
+   */
+  readonly ids: { readonly first: number; readonly step: number };
 }
 
 interface Participant {
@@ -23,10 +39,14 @@ interface Participant {
  * One public room, the seed's `ws_example.py` grown up: every event goes to every open
  * connection. A connection watches until it joins with a name; only joined participants post.
  * Joins and leaves are announced by the server, never taken from a client.
+ *
+ * Every connection subscribes to the room's topic and every event is published on it
+ * (`server.publish`), so with a pub/sub adapter (examples/cluster) the same room spans several
+ * processes. The `users` of a welcome are the participants this process knows: its own.
  */
 export class ChatRoom {
   private readonly participants = new Map<Connection, Participant>();
-  private nextId = 1;
+  private nextId: number;
   private nextSeq = 1;
   private closing = false;
 
@@ -34,6 +54,7 @@ export class ChatRoom {
     private readonly server: Server,
     private readonly options: RoomOptions,
   ) {
+    this.nextId = options.ids.first;
     server.on('connection', (connection) => this.onConnection(connection));
     server.on('message', (data, connection, isBinary) => this.onMessage(connection, data, isBinary));
     server.on('close', (connection) => this.onClose(connection));
@@ -45,14 +66,17 @@ export class ChatRoom {
   }
 
   private onConnection(connection: Connection): void {
-    const participant: Participant = { id: this.nextId++, name: null, windowStart: 0, windowCount: 0, windowBytes: 0 };
+    const participant: Participant = { id: this.nextId, name: null, windowStart: 0, windowCount: 0, windowBytes: 0 };
+    this.nextId += this.options.ids.step;
     this.participants.set(connection, participant);
+    connection.subscribe(this.options.topic);
     this.sendTo(connection, {
       type: 'welcome',
       id: participant.id,
       users: this.users(),
       limits: this.options.limits,
       extensions: connection.extensions,
+      server: this.options.identity,
     });
   }
 
@@ -72,8 +96,8 @@ export class ChatRoom {
         return this.refuse(connection, 'too-long', `binary messages are at most ${this.options.limits.binary} bytes`);
       }
       // Header first, bytes right after: each connection receives them in send order.
-      this.broadcast({ type: 'binary', seq: this.nextSeq++, user: toUser(participant), size: bytes.length, at: Date.now() });
-      this.server.broadcast(bytes, { binary: true });
+      this.publish({ type: 'binary', seq: this.nextSeq++, user: toUser(participant), size: bytes.length, at: Date.now() });
+      this.server.publish(this.options.topic, bytes, { binary: true });
       return;
     }
 
@@ -89,16 +113,16 @@ export class ChatRoom {
       case 'join':
         if (participant.name !== null) return this.refuse(connection, 'already-joined', 'already joined');
         participant.name = message.name;
-        this.broadcast({ type: 'join', user: toUser(participant), at: Date.now() });
+        this.publish({ type: 'join', user: toUser(participant), at: Date.now() });
         return;
       case 'leave':
         if (participant.name === null) return this.refuse(connection, 'not-joined', 'not joined');
-        this.broadcast({ type: 'leave', user: toUser(participant), at: Date.now() });
+        this.publish({ type: 'leave', user: toUser(participant), at: Date.now() });
         participant.name = null;
         return;
       case 'message':
         if (participant.name === null) return this.refuse(connection, 'not-joined', 'join before sending');
-        this.broadcast({ type: 'message', seq: this.nextSeq++, user: toUser(participant), text: message.text, at: Date.now() });
+        this.publish({ type: 'message', seq: this.nextSeq++, user: toUser(participant), text: message.text, at: Date.now() });
         return;
     }
   }
@@ -108,7 +132,7 @@ export class ChatRoom {
     if (participant === undefined) return;
     this.participants.delete(connection);
     if (participant.name !== null && !this.closing) {
-      this.broadcast({ type: 'leave', user: toUser(participant), at: Date.now() });
+      this.publish({ type: 'leave', user: toUser(participant), at: Date.now() });
     }
   }
 
@@ -143,9 +167,10 @@ export class ChatRoom {
     if (connection.isOpen) connection.send(JSON.stringify(event));
   }
 
-  private broadcast(event: ServerEvent): void {
-    // Encoded once; core writes the same frame to every open connection.
-    this.server.broadcast(JSON.stringify(event));
+  private publish(event: ServerEvent): void {
+    // Encoded once; core writes the same frame to every subscriber (and an adapter, if any,
+    // carries it to the other processes).
+    this.server.publish(this.options.topic, JSON.stringify(event));
   }
 }
 

@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
+import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
-import { Server } from '@ws/core';
+import { Server, type Plugin } from '@ws/core';
 import { deflate } from '@ws/deflate';
 import { heartbeat } from '@ws/heartbeat';
-import { DEFAULT_LIMITS, type ChatLimits } from './chat-protocol';
+import { DEFAULT_LIMITS, type ChatLimits, type ServerIdentity } from './chat-protocol';
 import { ChatRoom } from './chat-room';
 import { createStaticHandler } from './static-files';
 
@@ -23,48 +25,70 @@ export interface ChatOptions {
   maxBytesPerSecond?: number;
   /** Receives one line per connection, disconnection and connection error. Default: silent. */
   log?: (line: string) => void;
+  /** More plugins after the heartbeat: a pub/sub adapter joins this room to other processes'. */
+  plugins?: Plugin[];
+  /** This process as the page shows it. Default `{ name: 'chat', pid: process.pid }`. */
+  identity?: ServerIdentity;
+  /** Participant ids: `first`, `first + step`, … (one `first` per process sharing the room). Default 1, 1. */
+  ids?: { first: number; step: number };
+  /**
+   * Serve over TLS with HTTP/2: the page, its files and the WebSockets (RFC 8441) share one
+   * connection; HTTP/1.1 clients are still served on the same port. Default: plain HTTP/1.1.
+   */
+  tls?: { key: string; cert: string };
 }
 
 export interface ChatHandle {
-  /** The page's address, e.g. `http://127.0.0.1:8080/`. */
+  /** The page's address, e.g. `http://127.0.0.1:8080/` (`https://` with `tls`). */
   readonly url: string;
-  /** The WebSocket endpoint, e.g. `ws://127.0.0.1:8080/chat`. */
+  /** The WebSocket endpoint, e.g. `ws://127.0.0.1:8080/chat` (`wss://` with `tls`). */
   readonly wsUrl: string;
   readonly port: number;
   /** Closes every connection with 1001 (going away) and stops listening. */
   close(): Promise<void>;
 }
 
+/** The one room's topic. */
+const ROOM_TOPIC = 'chat';
+
 /** `src/` under ts-jest and `dist/` once built both sit next to `public/`. */
 const PUBLIC_DIR = join(__dirname, '..', 'public');
 
 /**
  * The page and the WebSocket endpoint on one port: an ordinary `http` server answers GET for the
- * page, and a core `Server` attached to it takes the upgrades on `/chat`.
+ * page, and a core `Server` attached to it takes the upgrades on `/chat`. With `tls`, the server
+ * is an `Http2SecureServer` and the same core `Server` also takes WebSockets on HTTP/2 streams.
  */
 export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> {
   const host = options.host ?? '127.0.0.1';
   const limits: ChatLimits = { ...DEFAULT_LIMITS, ...options.limits };
 
-  const httpServer = createServer(createStaticHandler(PUBLIC_DIR));
+  const handler = createStaticHandler(PUBLIC_DIR);
+  const httpServer =
+    options.tls === undefined ? createServer(handler) : createSecureServer({ ...options.tls, allowHTTP1: true }, handler);
   const wsServer = new Server({
     server: httpServer,
     path: '/chat',
     maxPayload: limits.payload,
     extensions: [deflate()],
-    plugins: [heartbeat({ interval: options.heartbeatInterval ?? 30_000 })],
+    plugins: [heartbeat({ interval: options.heartbeatInterval ?? 30_000 }), ...(options.plugins ?? [])],
   });
   const room = new ChatRoom(wsServer, {
     limits,
     maxMessagesPerSecond: options.maxMessagesPerSecond ?? 50,
     maxBytesPerSecond: options.maxBytesPerSecond ?? 8 * 1024 * 1024,
+    topic: ROOM_TOPIC,
+    identity: options.identity ?? { name: 'chat', pid: process.pid },
+    ids: options.ids ?? { first: 1, step: 1 },
   });
   const log = options.log;
   // A failing connection is already closed by core with the right close code, and the room hears
   // its `close`: errors are only worth a log line here.
   wsServer.on('error', (error) => log?.(`error: ${error.message}`));
   if (log !== undefined) {
-    wsServer.on('connection', (connection) => log(`open ${connection.remoteAddress ?? '?'} ${connection.extensions}`));
+    wsServer.on('connection', (connection) =>
+      log(`open ${connection.remoteAddress ?? '?'} ${connection.transport} ${connection.extensions}`),
+    );
     wsServer.on('close', (connection, code, reason) => log(`closed ${connection.remoteAddress ?? '?'} ${code} ${reason}`));
   }
 
@@ -76,13 +100,26 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
     });
   });
 
+  // An `http.Server` can drop its connections itself; for TLS (HTTP/2 sessions and HTTP/1.1
+  // alike) the sockets are tracked here.
+  const tlsSockets = new Set<Duplex>();
+  httpServer.on('secureConnection', (socket: Duplex) => {
+    tlsSockets.add(socket);
+    socket.once('close', () => tlsSockets.delete(socket));
+  });
+  const closeIdleConnections = (): void => {
+    if ('closeAllConnections' in httpServer) httpServer.closeAllConnections();
+    for (const socket of tlsSockets) socket.destroy();
+  };
+
   const { port } = httpServer.address() as AddressInfo;
   const origin = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const secure = options.tls !== undefined ? 's' : '';
   let closed: Promise<void> | undefined;
 
   return {
-    url: `http://${origin}/`,
-    wsUrl: `ws://${origin}/chat`,
+    url: `http${secure}://${origin}/`,
+    wsUrl: `ws${secure}://${origin}/chat`,
     port,
     close() {
       closed ??= (async () => {
@@ -90,8 +127,9 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
         await wsServer.close();
         await new Promise<void>((resolve) => {
           httpServer.close(() => resolve());
-          // Browsers keep idle HTTP connections open; without this, close() waits for them.
-          httpServer.closeAllConnections();
+          // Browsers keep idle HTTP connections (and HTTP/2 sessions) open; without this,
+          // close() waits for them.
+          closeIdleConnections();
         });
       })();
       return closed;

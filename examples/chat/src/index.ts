@@ -7,4 +7,5 @@ export {
   type ParseResult,
   type ServerEvent,
   type ChatUser,
+  type ServerIdentity,
 } from './chat-protocol';

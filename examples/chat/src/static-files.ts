@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 
 /** The page's files, read once at start: a fixed table, so no request path ever reaches the disk. */
@@ -20,7 +20,14 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-cache',
 };
 
-export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
+/** What the handler uses of a request and a response: HTTP/1.1's and HTTP/2's compat API alike. */
+export type RequestHandler = (
+  request: Pick<IncomingMessage, 'url' | 'method'>,
+  response: {
+    writeHead(status: number, headers: Record<string, string | number>): unknown;
+    end(body: Buffer | string): unknown;
+  },
+) => void;
 
 /** Serves the files under `publicDir` listed above; anything else is 404, any method but GET/HEAD 405. */
 export function createStaticHandler(publicDir: string): RequestHandler {
@@ -43,6 +50,6 @@ export function createStaticHandler(publicDir: string): RequestHandler {
       return;
     }
     response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': entry.type, 'content-length': entry.body.length });
-    response.end(request.method === 'HEAD' ? undefined : entry.body);
+    response.end(request.method === 'HEAD' ? '' : entry.body);
   };
 }

@@ -3,65 +3,20 @@
  * Outside CI a missing browser skips this file with a warning; in CI (CI=true) it fails.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startChat, type ChatHandle } from '../src/chat-server';
+import { ChatPages, WAIT_MS, describeInBrowser, joinAs, message, notice, say } from './helpers/chat-pages';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_FOUND = existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
 const SCREENSHOT = join(__dirname, '..', 'screenshot.png');
-const WAIT_MS = 10_000;
-
-if (!CHROMIUM_FOUND && !IN_CI) {
-  console.warn(
-    `Skipping the chat's browser tests: Chromium not found at ${CHROMIUM}. ` +
-      'Install it (apt-get install chromium) or set CHROMIUM_PATH; with CI=true this fails instead.',
-  );
-}
-
-// The only conditional skip in the repository: no browser on a developer's machine.
-const describeInBrowser = CHROMIUM_FOUND || IN_CI ? describe : describe.skip;
 
 describeInBrowser('the chat page in Chromium', () => {
   let chat: ChatHandle;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-  const scriptErrors: string[] = [];
+  let pages: ChatPages | undefined;
   let ada: Page;
   let grace: Page;
 
-  async function openPage(): Promise<Page> {
-    // A context per participant: separate cookies and storage, as two people would have.
-    const context = await browser!.newContext({ viewport: { width: 960, height: 600 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    page.on('pageerror', (error) => scriptErrors.push(error.message));
-    await page.goto(chat.url);
-    await page.locator('#state[data-state="open"]').waitFor();
-    return page;
-  }
-
-  async function joinAs(page: Page, name: string): Promise<void> {
-    await page.fill('#name', name);
-    await page.click('#join');
-    await page.locator('#message-form').waitFor({ state: 'visible' });
-  }
-
-  async function say(page: Page, text: string): Promise<void> {
-    await page.fill('#text', text);
-    await page.press('#text', 'Enter');
-  }
-
-  function message(page: Page, text: string) {
-    return page.locator('#messages li.message .text', { hasText: text });
-  }
-
-  function notice(page: Page, text: string) {
-    return page.locator('#messages li.notice', { hasText: text });
-  }
+  const openPage = (): Promise<Page> => pages!.open(chat.url);
 
   /** SHA-256 of the UTF-8 of the first message `length` characters long, computed in the page. */
   async function digestOfMessage(page: Page, length: number): Promise<string> {
@@ -80,22 +35,8 @@ describeInBrowser('the chat page in Chromium', () => {
   }
 
   beforeAll(async () => {
-    if (!CHROMIUM_FOUND) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
     chat = await startChat({ port: 0, heartbeatInterval: 1000 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // A plain launch() already runs on a fresh temporary profile.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    pages = await ChatPages.launch();
     ada = await openPage();
     grace = await openPage();
     await joinAs(ada, 'Ada');
@@ -103,8 +44,7 @@ describeInBrowser('the chat page in Chromium', () => {
   });
 
   afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
+    await pages?.close();
     await chat?.close();
   });
 
@@ -113,6 +53,10 @@ describeInBrowser('the chat page in Chromium', () => {
       // The page shows the browser's own WebSocket.extensions.
       await expect(page.textContent('#extensions')).resolves.toMatch(/^permessage-deflate/);
     }
+  });
+
+  it('names the server process in the header', async () => {
+    await expect(ada.textContent('#server')).resolves.toBe(`chat (pid ${process.pid})`);
   });
 
   it('lists both participants on both pages', async () => {
@@ -187,6 +131,6 @@ describeInBrowser('the chat page in Chromium', () => {
   });
 
   it('raised no script errors in any page', () => {
-    expect(scriptErrors).toEqual([]);
+    expect(pages!.scriptErrors).toEqual([]);
   });
 });

@@ -77,6 +77,27 @@ describe('connecting', () => {
     expect(second.welcome.limits).toEqual({ name: 32, text: 1000, binary: 4096, payload: 8192 });
   });
 
+  it('names the server process in the welcome', async () => {
+    const { welcome } = await connect();
+    expect(welcome.server).toEqual({ name: 'chat', pid: process.pid });
+  });
+
+  it('hands out ids from first by step, so processes sharing a room never collide', async () => {
+    const second = await startChat({ port: 0, ids: { first: 2, step: 3 }, identity: { name: 'worker 2', pid: 4242 } });
+    try {
+      const welcomes = [];
+      for (let i = 0; i < 3; i++) {
+        const { client, welcome } = await ChatClient.connect(second.wsUrl);
+        clients.push(client);
+        welcomes.push(welcome);
+      }
+      expect(welcomes.map((welcome) => welcome.id)).toEqual([2, 5, 8]);
+      expect(welcomes[0].server).toEqual({ name: 'worker 2', pid: 4242 });
+    } finally {
+      await second.close();
+    }
+  });
+
   it('negotiates permessage-deflate with a client that offers it', async () => {
     const { client, welcome } = await connect();
     expect(client.ws.extensions).toContain('permessage-deflate');

@@ -116,14 +116,19 @@ async function runLoad({ port, connections, messages, size, binary, window }) {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-/** Opens `count` idle connections and keeps them; returns a function that closes them. */
-async function openIdle(port, count) {
-  const sockets = [];
+/** Opens `count` connections, 100 handshakes at a time; resolves with their sockets and early bytes. */
+async function openMany(port, count) {
+  const connections = [];
   for (let i = 0; i < count; i += 100) {
-    const batch = await Promise.all(Array.from({ length: Math.min(100, count - i) }, () => connect(port)));
-    for (const { socket } of batch) sockets.push(socket);
+    connections.push(...(await Promise.all(Array.from({ length: Math.min(100, count - i) }, () => connect(port)))));
   }
-  return () => sockets.forEach((socket) => socket.destroy());
+  return connections;
 }
 
-module.exports = { runLoad, openIdle };
+/** Opens `count` idle connections and keeps them; returns a function that closes them. */
+async function openIdle(port, count) {
+  const connections = await openMany(port, count);
+  return () => connections.forEach(({ socket }) => socket.destroy());
+}
+
+module.exports = { runLoad, openIdle, openMany, FrameCounter };

@@ -3,6 +3,7 @@
 // the same run, on the same machine, with the same load client. Reports medians and ratios.
 const { runLoad, openIdle } = require('./load-client');
 const { startServer, memoryOf, median } = require('./server-process');
+const { fanOut } = require('./fan-out');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const SCENARIOS = [
@@ -63,9 +64,10 @@ async function idleMemory() {
 
 (async () => {
   console.log(`node ${process.version}, ${require('node:os').cpus().length} cores\n`);
-  const only = process.env.BENCH_ONLY; // 'throughput' or 'memory'
-  if (only !== 'memory') await throughput();
-  if (only !== 'throughput') await idleMemory();
+  const only = process.env.BENCH_ONLY; // 'throughput', 'memory' or 'fanout'
+  if (only === undefined || only === 'throughput') await throughput();
+  if (only === undefined || only === 'memory') await idleMemory();
+  if (only === undefined || only === 'fanout') await fanOut(ROUNDS);
 })().catch((error) => {
   console.error(error);
   process.exit(1);

@@ -10,6 +10,7 @@
 /// <reference types="node" preserve="true" />
 // Public surface of @ws/core: one explicit export list.
 export { Server, type BroadcastOptions } from './server/server';
+export type { PublishOptions } from './server/pub-sub';
 export { Connection, type SendOptions, type SendData } from './server/connection';
 export type { ServerEvents, ConnectionEvents } from './server/events';
 export { SendStatus, BackpressureError, type BackpressurePolicy } from './server/backpressure';
@@ -21,7 +22,10 @@ export type {
   ProtocolSelector,
   OriginCheck,
 } from './server/options';
-export type { Plugin, PluginInstance } from './server/plugin';
+export type { Plugin, PluginInstance, PublishFlags } from './server/plugin';
+export type { TransportKind, UpgradeRequest } from './server/transport';
+export type { AttachableServer } from './server/options';
+export { isWebSocketConnect } from './handshake/extended-connect';
 export { TimerWheel, WheelEntry } from './server/timer-wheel';
 export type {
   Extension,

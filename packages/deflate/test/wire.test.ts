@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import { Rsv1, type WebSocketError } from '@ws/core';
 import { deflate, type DeflateOptions } from '@ws/deflate';
@@ -160,6 +161,30 @@ describe('hostile compressed input', () => {
     expect(peak - before).toBeLessThan(64 * 1024 * 1024);
     // Refused by the inflater, not by the frame header: the compressed frames are under maxPayload.
     expect(server!.errors.map((e) => e.message)).toEqual([expect.stringMatching(/^decompressed message over 4194304 bytes/)]);
+  });
+
+  it('counts a compressed message against maxPayload as received too: incompressible data at the limit gets 1009', async () => {
+    const limit = 16 * 1024;
+    const raw = await open({}, 'permessage-deflate', limit);
+    const incompressible = zlib.deflateRawSync(randomBytes(limit), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    expect(incompressible.length).toBeGreaterThan(limit);
+    raw.send(BINARY, incompressible, { rsv: Rsv1 });
+    expect(await raw.closeCode()).toBe(1009);
+    // Refused from the frame header, before the inflater saw a byte.
+    expect(server!.errors.map((e) => e.message)).toEqual([`message over ${limit} bytes`]);
+  });
+
+  it('delivers a compressed message of exactly maxPayload bytes once inflated', async () => {
+    const limit = 16 * 1024;
+    const raw = await open({ threshold: 0 }, 'permessage-deflate', limit);
+    const message = sample(limit, 9);
+    const peer = new PeerDeflater();
+    raw.send(BINARY, await peer.compress(message), { rsv: Rsv1 });
+    const inflater = new PeerInflater();
+    const echo = await inflater.decompress(Buffer.concat((await nextMessageFrames(raw)).map((f) => f.payload)));
+    expect(echo.equals(message)).toBe(true);
+    peer.close();
+    inflater.close();
   });
 
   it('a bomb does not stop other connections', async () => {

@@ -30,7 +30,7 @@ export interface HandshakeRejection {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export function isRejection(value: ValidUpgrade | HandshakeRejection): value is HandshakeRejection {
+export function isRejection<T extends object>(value: T | HandshakeRejection): value is HandshakeRejection {
   return (value as HandshakeRejection).status !== undefined;
 }
 
@@ -70,6 +70,21 @@ export function validateUpgrade(request: UpgradeRequestHead): ValidUpgrade | Han
   if (connection === undefined || !listHasToken(connection, 'upgrade')) {
     return reject(400, 'Missing or invalid Connection header: expected "Upgrade"');
   }
+  const versionRejection = checkVersion(headers);
+  if (versionRejection !== null) return versionRejection;
+  const key = headers['sec-websocket-key'];
+  if (typeof key !== 'string' || !isValidKey(key.trim())) {
+    return reject(400, 'Missing or invalid Sec-WebSocket-Key header: expected base64 of 16 bytes');
+  }
+  const offers = parseOffers(headers);
+  if (isRejection(offers)) return offers;
+  return { key: key.trim(), ...offers };
+}
+
+type RequestHeaders = UpgradeRequestHead['headers'];
+
+/** `Sec-WebSocket-Version` (RFC 6455 §4.2.1 item 6; RFC 8441 §5 keeps it over HTTP/2). */
+export function checkVersion(headers: RequestHeaders): HandshakeRejection | null {
   const version = single(headers['sec-websocket-version']);
   if (version === undefined || version.includes(',')) {
     return reject(400, 'Missing or repeated Sec-WebSocket-Version header');
@@ -78,10 +93,11 @@ export function validateUpgrade(request: UpgradeRequestHead): ValidUpgrade | Han
     // RFC 6455 §4.2.2: name the version we speak.
     return reject(426, 'Unsupported WebSocket version: only 13 is supported', { 'Sec-WebSocket-Version': '13' });
   }
-  const key = headers['sec-websocket-key'];
-  if (typeof key !== 'string' || !isValidKey(key.trim())) {
-    return reject(400, 'Missing or invalid Sec-WebSocket-Key header: expected base64 of 16 bytes');
-  }
+  return null;
+}
+
+/** The subprotocols and extensions the client offers, parsed the same way on HTTP/1.1 and HTTP/2. */
+export function parseOffers(headers: RequestHeaders): Omit<ValidUpgrade, 'key'> | HandshakeRejection {
   let protocols: readonly string[] = [];
   const protocolHeader = single(headers['sec-websocket-protocol']);
   if (protocolHeader !== undefined) {
@@ -96,12 +112,18 @@ export function validateUpgrade(request: UpgradeRequestHead): ValidUpgrade | Han
     if (parsed === null) return reject(400, 'Invalid Sec-WebSocket-Extensions header');
     extensionOffers = parsed;
   }
-  return { key: key.trim(), protocols, extensionOffers };
+  return { protocols, extensionOffers };
 }
 
 /** The header lines of the 101 answer (RFC 6455 §4.2.2 step 5). */
 export function acceptHeaders(key: string, protocol: string, extensions: string): string[] {
   const headers = ['Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${acceptKey(key)}`];
+  return headers.concat(negotiatedHeaders(protocol, extensions));
+}
+
+/** The negotiated subprotocol and extensions, as answered on HTTP/1.1 and HTTP/2 alike. */
+export function negotiatedHeaders(protocol: string, extensions: string): string[] {
+  const headers: string[] = [];
   if (protocol !== '') headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
   if (extensions !== '') headers.push(`Sec-WebSocket-Extensions: ${extensions}`);
   return headers;
@@ -130,11 +152,24 @@ export function rejectResponse(rejection: HandshakeRejection): string {
     'Content-Type: text/plain; charset=utf-8\r\n' +
     'X-Content-Type-Options: nosniff\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n`;
-  for (const [name, value] of Object.entries(rejection.headers ?? {})) {
-    if (!isToken(name) || FRAMING_HEADERS.has(name.toLowerCase())) continue;
+  for (const [name, text] of safeHeaders(rejection.headers, FRAMING_HEADERS)) head += `${name}: ${text}\r\n`;
+  return head + '\r\n' + body;
+}
+
+/**
+ * Extra headers that are safe to answer with: token names not in `reserved` (compared in
+ * lower case), values free of control characters, so nothing can be injected into a response.
+ */
+export function safeHeaders(
+  headers: Readonly<Record<string, string>> | undefined,
+  reserved: ReadonlySet<string>,
+): Array<[string, string]> {
+  const safe: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!isToken(name) || reserved.has(name.toLowerCase())) continue;
     const text = String(value);
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(text)) continue;
-    head += `${name}: ${text}\r\n`;
+    safe.push([name, text]);
   }
-  return head + '\r\n' + body;
+  return safe;
 }

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import type { ProtocolSelector } from '../server/options';
+import type { UpgradeRequest } from '../server/transport';
 
 /**
  * Chooses the subprotocol (RFC 6455 §4.2.2 step 5.4): with a list, the first of the server's
@@ -9,7 +9,7 @@ import type { ProtocolSelector } from '../server/options';
 export function selectSubprotocol(
   option: readonly string[] | ProtocolSelector | undefined,
   offered: readonly string[],
-  request: IncomingMessage,
+  request: UpgradeRequest,
 ): string {
   if (option === undefined || offered.length === 0) return '';
   const chosen = typeof option === 'function' ? option(offered, request) : option.find((p) => offered.includes(p));

@@ -62,7 +62,8 @@ export const DEFAULT_SEND_HIGH_WATER_MARK = 1024 * 1024;
  * is what 1008 (Policy Violation) reports. A client may reconnect, with backoff.
  */
 export const BACKPRESSURE_CLOSE_CODE = CloseCode.TryAgainLater;
-export const BACKPRESSURE_CLOSE_REASON = 'send buffer full: the client is not reading';
+// Neutral on the cause: a slow reader, or (with extensions) a server that encodes slower than it sends.
+export const BACKPRESSURE_CLOSE_REASON = 'send buffer full';
 
 export function resolveBackpressure(
   maxBufferedAmount: number,

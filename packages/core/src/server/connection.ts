@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import type { ExtensionChain } from '../extension/chain';
@@ -20,6 +19,8 @@ import {
 import type { ConnectionEvents } from './events';
 import { toBuffer } from './to-buffer';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
+import type { TopicRegistry } from './topic-registry';
+import type { TransportKind, UpgradeRequest } from './transport';
 
 /** What a connection reports to the server that owns it (no closure per connection). */
 export interface ConnectionOwner {
@@ -32,11 +33,17 @@ export interface ConnectionOwner {
   /** Bookkeeping only (no user code), before any `close` listener runs. */
   forgetConnection(connection: Connection): void;
   onConnectionClose(connection: Connection, code: number, reason: string, wasClean: boolean): void;
+  /** Topic subscriptions; `forgetConnection` ends this connection's. */
+  readonly subscriptions: TopicRegistry<Connection>;
 }
 
 export interface ConnectionSetup {
   readonly socket: Duplex;
-  readonly request: IncomingMessage;
+  readonly request: UpgradeRequest;
+  /** Default `'h1'`. */
+  readonly transport?: TransportKind;
+  /** Default: the socket's own `remoteAddress`. */
+  readonly remoteAddress?: string;
   readonly owner: ConnectionOwner;
   readonly protocol: string;
   readonly extensions: string;
@@ -84,8 +91,10 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   /** `readyState` once the socket is gone. */
   static readonly CLOSED = 3;
 
-  /** The upgrade request. */
-  readonly request: IncomingMessage;
+  /** The upgrade request: an `IncomingMessage` (h1) or an `Http2ServerRequest` (h2). */
+  readonly request: UpgradeRequest;
+  /** `'h1'`: an upgraded HTTP/1.1 socket; `'h2'`: an HTTP/2 stream (RFC 8441). */
+  readonly transport: TransportKind;
   /** The chosen subprotocol, or ''. */
   readonly protocol: string;
   /** The `Sec-WebSocket-Extensions` response, or ''. */
@@ -121,7 +130,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.limits = setup.backpressure;
     const socket = setup.socket;
     this.socket = socket;
-    this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
+    this.transport = setup.transport ?? 'h1';
+    this.remoteAddress = setup.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress;
     this.wire = new Protocol(this, this, {
       maxPayload: setup.maxPayload,
       maxFrameSize: setup.maxFrameSize,
@@ -198,6 +208,28 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     return this.queued(status);
   }
 
+  /**
+   * Subscribes to `topic`, so that `server.publish(topic, …)` reaches this connection; true when
+   * newly subscribed, false when it already was or the connection is not open. O(1).
+   */
+  subscribe(topic: string): boolean {
+    return this.state === Connection.OPEN && this.owner.subscriptions.subscribe(this, topic);
+  }
+
+  /** Ends a subscription; true when there was one. O(1). */
+  unsubscribe(topic: string): boolean {
+    return this.owner.subscriptions.unsubscribe(this, topic);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this.owner.subscriptions.isSubscribed(this, topic);
+  }
+
+  /** The topics this connection is subscribed to now (read-only); empty once it has closed. */
+  get topics(): ReadonlySet<string> {
+    return this.owner.subscriptions.topicsOf(this);
+  }
+
   /** Sends a ping (at most 125 bytes of payload); its pong updates `latency`. */
   ping(payload?: string | Buffer, callback?: WriteCallback): void {
     if (this.refuseUnlessOpen(callback)) return;
@@ -229,11 +261,11 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.armCloseTimer();
   }
 
-  /** Destroys the socket at once; the close event reports 1006. */
+  /** Destroys the socket (resets the HTTP/2 stream) at once; the close event reports 1006. */
   terminate(): void {
     if (this.state === Connection.CLOSED) return;
     this.state = Connection.CLOSING;
-    this.socket.destroy();
+    destroySocket(this.socket);
   }
 
   // ---- OutputSink ------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import type { Connection } from './connection';
+import type { UpgradeRequest } from './transport';
 
 /**
  * Event maps for `eventemitter3`. They are interfaces so that plugins can add their own events
@@ -36,9 +36,9 @@ export interface ServerEvents {
    * The 101 response is about to be written: `headers` holds its lines (`Name: value`), and a
    * listener may push more (a `Set-Cookie`, say). Lines with CR or LF are dropped.
    */
-  headers: (headers: string[], request: IncomingMessage) => void;
-  /** A handshake succeeded. */
-  connection: (connection: Connection, request: IncomingMessage) => void;
+  headers: (headers: string[], request: UpgradeRequest) => void;
+  /** A WebSocket is open; `request` is an `IncomingMessage` (h1) or an `Http2ServerRequest` (h2). */
+  connection: (connection: Connection, request: UpgradeRequest) => void;
   /** A whole message arrived on `connection`. */
   message: (data: string | Buffer, connection: Connection, isBinary: boolean) => void;
   /** `connection` closed (its own `close` has been emitted). */

@@ -1,10 +1,15 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { Extension } from '../extension/extension';
 import { checkExtensionList } from '../handshake/negotiate';
 import { originListCheck } from '../handshake/origin';
 import { type BackpressureLimits, type BackpressurePolicy, DEFAULT_MAX_BUFFERED_AMOUNT, resolveBackpressure } from './backpressure';
 import type { Plugin } from './plugin';
+import type { UpgradeRequest } from './transport';
+
+/** An HTTP server to attach to. */
+export type AttachableServer = HttpServer | HttpsServer | Http2SecureServer;
 
 /** A refusal from `verifyClient`: the status (and optional message and headers) to answer with. */
 export interface VerifyRejection {
@@ -21,14 +26,24 @@ export interface VerifyRejection {
 
 /** `true` accepts, `false` refuses with 401, a {@link VerifyRejection} refuses with its status. */
 export type VerifyResult = boolean | VerifyRejection;
-/** Decides on an upgrade request before the handshake; a throw or a rejected promise gives 500. */
-export type VerifyClient = (request: IncomingMessage) => VerifyResult | Promise<VerifyResult>;
+/**
+ * `request` is an `IncomingMessage` on HTTP/1.1 and an `Http2ServerRequest` on HTTP/2 (see
+ * `UpgradeRequest`). Declared as a method so that a function typed for `IncomingMessage` alone,
+ * written before HTTP/2 was served, still type-checks.
+ */
+export type VerifyClient = {
+  verify(request: UpgradeRequest): VerifyResult | Promise<VerifyResult>;
+}['verify'];
 
 /** Admits (true) or refuses with 403 an upgrade by its `Origin` header, as sent (undefined without one). */
-export type OriginCheck = (origin: string | undefined, request: IncomingMessage) => boolean;
+export type OriginCheck = {
+  check(origin: string | undefined, request: UpgradeRequest): boolean;
+}['check'];
 
 /** Picks one of the client's subprotocols, or none. */
-export type ProtocolSelector = (offered: readonly string[], request: IncomingMessage) => string | undefined | null | false;
+export type ProtocolSelector = {
+  select(offered: readonly string[], request: UpgradeRequest): string | undefined | null | false;
+}['select'];
 
 /** Options of `new Server()`: one of `port`, `server` or `noServer` picks the serving mode. */
 export interface ServerOptions {
@@ -36,13 +51,16 @@ export interface ServerOptions {
   host?: string;
   /** Standalone mode: the port to listen on (0 picks a free one). */
   port?: number;
-  /** Attached mode: an existing HTTP(S) server whose upgrades this server handles. */
-  server?: HttpServer | HttpsServer;
+  /**
+   * Attached mode: an existing HTTP(S) server whose upgrades this server handles; an
+   * `Http2SecureServer` also gets WebSockets over HTTP/2 streams (RFC 8441).
+   */
+  server?: AttachableServer;
   /** No-server mode: upgrades arrive only through `handleUpgrade()`. */
   noServer?: boolean;
   /** Serve only this path (query ignored). */
   path?: string;
-  /** Largest incoming message in bytes, after extensions decode it. Default 100 MiB. */
+  /** Largest incoming message in bytes, after extensions decode it and as received before. Default 100 MiB. */
   maxPayload?: number;
   /** Outgoing messages are split into frames of at most this many bytes. Default 1 MiB. */
   maxFrameSize?: number;
@@ -82,7 +100,7 @@ export interface ServerOptions {
 export interface ResolvedOptions {
   readonly host: string | undefined;
   readonly port: number | undefined;
-  readonly server: HttpServer | HttpsServer | undefined;
+  readonly server: AttachableServer | undefined;
   readonly noServer: boolean;
   readonly path: string | undefined;
   readonly maxPayload: number;

@@ -14,12 +14,34 @@ export interface Plugin {
   attach(server: Server): PluginInstance;
 }
 
-/** The per-server side of a plugin. Every hook is optional. */
+/** How a message was published, as `onPublish` hears it. */
+export interface PublishFlags {
+  readonly binary: boolean;
+  readonly compress: boolean;
+}
+
+/**
+ * The per-server side of a plugin. Every hook is optional and runs in plugin order. The topic
+ * hooks (`onTopicOpen`, `onTopicClose`, `onPublish`) are the seam of a pub/sub adapter (README,
+ * "Writing a pub/sub adapter"): one that throws is reported on the server's `error` event and
+ * stops neither the other plugins nor delivery; once `server.close()` has started, they are
+ * no longer called.
+ */
 export interface PluginInstance {
   /** A connection is established (before the server's `connection` event). */
   onConnection?(connection: Connection): void;
   /** A connection has closed (after its `close` event). */
   onDisconnect?(connection: Connection, code: number, reason: string): void;
+  /** `topic` gained its first subscriber in this process. */
+  onTopicOpen?(topic: string): void;
+  /** `topic` lost its last subscriber in this process (unsubscribe or close). */
+  onTopicClose?(topic: string): void;
+  /**
+   * `server.publish` delivered a message to this process's subscribers; an adapter carries
+   * `payload` (the message bytes, UTF-8 for text; a view to be used now or copied) to the
+   * other processes, which deliver it with `server.publishLocal`. Never call `publish` here.
+   */
+  onPublish?(topic: string, payload: Buffer, flags: PublishFlags): void;
   /**
    * The server is closing: stop timers and release everything. Called once, when `close()`
    * starts. A returned promise (an adapter quitting its connections) is waited for before

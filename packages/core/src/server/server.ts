@@ -1,24 +1,27 @@
 import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import { ExtensionChain } from '../extension/chain';
 import type { ExtensionCodec } from '../extension/extension';
-import { type ValidUpgrade, acceptHeaders, acceptResponse } from '../handshake/handshake';
+import type { ValidUpgrade } from '../handshake/handshake';
 import { negotiateExtensions } from '../handshake/negotiate';
 import { Rejections } from '../handshake/rejections';
 import { selectSubprotocol } from '../handshake/select-subprotocol';
-import { CloseCode, Opcode } from '../protocol/constants';
-import { FrameCollector, writeMessage } from '../protocol/frame-writer';
+import { CloseCode } from '../protocol/constants';
 import { Connection, type ConnectionOwner, type SendData, type SendOptions } from './connection';
 import type { ServerEvents } from './events';
+import { PreparedMessage, fanOut } from './fan-out';
 import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options';
 import { HandshakeDeadlines } from './handshake-deadlines';
+import { performStreamUpgrade } from './h2-upgrade';
 import { IdleTimeout } from './idle-timeout';
 import { closePlugins, type PluginInstance } from './plugin';
-import { abort, destroyOnError } from './reject';
+import { PubSub, type PublishOptions } from './pub-sub';
+import { destroyOnError } from './reject';
 import { StandaloneHttpServer, type StandaloneHost } from './standalone';
-import { toBuffer } from './to-buffer';
+import { type HandshakeTransport, type UpgradeRequest, socketTransport } from './transport';
 import { type EstablishedCallback, type PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
 import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
 
@@ -58,6 +61,9 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   private pluginsClosing = false;
   private shutdownPromise: Promise<void> | null = null;
   private resolveShutdown: (() => void) | null = null;
+  private readonly pubSub = new PubSub(this, this.plugins);
+  /** @internal */
+  readonly subscriptions = this.pubSub.registry;
 
   constructor(options: ServerOptions, onListening?: () => void) {
     super();
@@ -97,31 +103,51 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   }
 
   /**
+   * The HTTP/2 counterpart of `handleUpgrade` (RFC 8441), for a framework that owns the
+   * `Http2SecureServer`: give it a stream whose headers are an extended CONNECT with
+   * `:protocol websocket` (the server's `stream` event). It answers `:status 200` and opens the
+   * connection on the stream, or refuses with an HTTP/2 error status.
+   */
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, callback?: EstablishedCallback): void {
+    performStreamUpgrade(this, stream, headers, callback);
+  }
+
+  /**
    * Sends one message to every open client (or those `filter` admits, less `except`). The
    * frames are built once and the same bytes written to each; a connection whose extensions
    * transform messages (compression) encodes its own copy. Each connection applies its own
    * backpressure limit: one that is full has the message dropped (and, by default, is closed),
-   * and the loop goes on to the others.
+   * and the loop goes on to the others. Local to this process (a `filter` cannot travel):
+   * `publish` is what crosses processes.
    */
   broadcast(data: SendData, options: BroadcastOptions = {}): void {
-    const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : toBuffer(data);
-    const binary = options.binary ?? typeof data !== 'string';
-    const sendOptions: SendOptions = { binary, compress: options.compress };
-    let frames: Buffer[] | null = null;
-    for (const connection of this.clients) {
-      if (!connection.isOpen || connection === options.except) continue;
-      if (options.filter !== undefined && !options.filter(connection)) continue;
-      if (!connection.acceptsRawFrames) {
-        connection.send(payload, sendOptions);
-        continue;
-      }
-      if (frames === null) {
-        const collector = new FrameCollector();
-        writeMessage(collector, binary ? Opcode.Binary : Opcode.Text, payload, 0, this.options.maxFrameSize);
-        frames = collector.chunks;
-      }
-      connection.sendFrames(frames);
-    }
+    const message = new PreparedMessage(data, options, this.options.maxFrameSize);
+    fanOut(message, this.clients, options.except, options.filter);
+  }
+
+  /**
+   * Sends one message to this process's subscribers of `topic` (framed once, like `broadcast`;
+   * `except` skips one), then hands it to each plugin's `onPublish`, so that a pub/sub adapter
+   * carries it to the other processes. `publish` is the cross-process primitive; `broadcast`
+   * stays in this process.
+   */
+  publish(topic: string, data: SendData, options: PublishOptions = {}): void {
+    this.pubSub.publish(topic, data, options);
+  }
+
+  /** Delivers to this process's subscribers only, without `onPublish`: how an adapter delivers what other processes published. */
+  publishLocal(topic: string, data: SendData, options: PublishOptions = {}): void {
+    this.pubSub.publishLocal(topic, data, options);
+  }
+
+  /** The number of this process's connections subscribed to `topic`. */
+  subscriberCount(topic: string): number {
+    return this.subscriptions.subscriberCount(topic);
+  }
+
+  /** The topics that have at least one subscriber in this process. */
+  topics(): IterableIterator<string> {
+    return this.subscriptions.topics();
   }
 
   /**
@@ -172,11 +198,12 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
 
   /** @internal */
   establish(
-    request: IncomingMessage,
+    request: UpgradeRequest,
     socket: Duplex,
     head: Buffer,
     upgrade: ValidUpgrade,
     callback?: EstablishedCallback,
+    transport: HandshakeTransport = socketTransport,
   ): void {
     if (socket.destroyed || !socket.writable) {
       socket.destroy();
@@ -193,15 +220,15 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
         for (const { acceptance } of negotiation.accepted) codecs.push(acceptance.createCodec(context));
       } catch (error) {
         new ExtensionChain(codecs).dispose(); // the codecs made before the failing one
-        abort(socket, Rejections.internalError());
+        transport.refuse(socket, Rejections.internalError());
         this.onHandshakeError(error);
         return;
       }
       chain = new ExtensionChain(codecs);
     }
-    const headers = acceptHeaders(upgrade.key, protocol, negotiation.header);
+    const headers = transport.acceptLines(upgrade, protocol, negotiation.header);
     this.emit('headers', headers, request);
-    socket.write(acceptResponse(headers));
+    transport.accept(socket, headers);
     this.handshakeDeadlines.release(socket);
     (socket as Partial<Socket>).setTimeout?.(0);
     socket.removeAllListeners('timeout');
@@ -210,6 +237,8 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     const connection = new Connection({
       socket,
       request,
+      transport: transport.kind,
+      remoteAddress: transport.remoteAddress(socket),
       owner: this,
       protocol,
       extensions: negotiation.header,
@@ -277,6 +306,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   /** @internal */
   forgetConnection(connection: Connection): void {
     this.clients.delete(connection);
+    this.subscriptions.removeSubscriber(connection); // onTopicClose for topics left empty
   }
 
   /** @internal */

@@ -1,3 +1,4 @@
+import { constants, type Http2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 
 /** What the socket's events drive on a connection. */
@@ -36,8 +37,14 @@ export function unbindSocket(socket: Duplex): void {
   socket.removeListener('drain', onDrain);
 }
 
+/**
+ * Aborts the transport: a socket is destroyed; an HTTP/2 stream is reset with CANCEL, the
+ * counterpart of a TCP reset (RFC 8441 §5), which a plain destroy() would send as NO_ERROR.
+ */
 export function destroySocket(socket: Duplex): void {
-  socket.destroy();
+  const stream = socket as Partial<Http2Stream>;
+  if (stream.rstCode !== undefined && typeof stream.close === 'function') stream.close(constants.NGHTTP2_CANCEL);
+  else socket.destroy();
 }
 
 /** For `setImmediate`: parse what a throwing listener left buffered. */

@@ -1,14 +1,14 @@
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type HandshakeRejection, type ValidUpgrade, isRejection, validateUpgrade } from '../handshake/handshake';
+import { type HandshakeRejection, type ValidUpgrade, isRejection } from '../handshake/handshake';
 import { Rejections } from '../handshake/rejections';
 import type { Connection } from './connection';
 import type { HandshakeDeadlines } from './handshake-deadlines';
 import type { ResolvedOptions, VerifyResult } from './options';
 import { pathOf } from './path';
-import { abort, destroyOnError } from './reject';
+import { destroyOnError } from './reject';
+import { type HandshakeTransport, type UpgradeRequest, socketTransport } from './transport';
 
-export type EstablishedCallback = (connection: Connection, request: IncomingMessage) => void;
+export type EstablishedCallback = (connection: Connection, request: UpgradeRequest) => void;
 
 /** What the handshake flow needs of the server. */
 export interface UpgradeHost {
@@ -20,7 +20,14 @@ export interface UpgradeHost {
   /** `handshakeTimeout`, shared by every socket in its handshake. */
   readonly handshakeDeadlines: HandshakeDeadlines;
   /** Writes the 101 and creates the connection. */
-  establish(request: IncomingMessage, socket: Duplex, head: Buffer, upgrade: ValidUpgrade, callback?: EstablishedCallback): void;
+  establish(
+    request: UpgradeRequest,
+    socket: Duplex,
+    head: Buffer,
+    upgrade: ValidUpgrade,
+    callback?: EstablishedCallback,
+    transport?: HandshakeTransport,
+  ): void;
   addPendingHandshake(handshake: PendingHandshake): void;
   removePendingHandshake(handshake: PendingHandshake): void;
   /** User code in the handshake (`verifyClient`) threw: answered with 500, and reported. */
@@ -28,40 +35,54 @@ export interface UpgradeHost {
 }
 
 /**
- * The opening handshake over a socket: checks, connection limit, `verifyClient` (sync or async,
- * bounded by `handshakeTimeout`), then accept or a plain HTTP error that closes the socket.
+ * The opening handshake over a socket (or, with the HTTP/2 transport, a stream): checks,
+ * connection limit, `verifyClient` (sync or async, bounded by `handshakeTimeout`), then accept
+ * or a plain HTTP error that ends the socket or stream.
  */
 export function performUpgrade(
   host: UpgradeHost,
-  request: IncomingMessage,
+  request: UpgradeRequest,
   socket: Duplex,
   head: Buffer,
   callback?: EstablishedCallback,
+  transport: HandshakeTransport = socketTransport,
 ): void {
   socket.on('error', destroyOnError);
   const options = host.options;
-  if (!host.isAccepting) return abort(socket, Rejections.shuttingDown());
+  if (!host.isAccepting) return transport.refuse(socket, Rejections.shuttingDown());
   if (options.path !== undefined && pathOf(request.url) !== options.path) {
-    return abort(socket, Rejections.notFound());
+    return transport.refuse(socket, Rejections.notFound());
   }
-  const upgrade = validateUpgrade(request);
-  if (isRejection(upgrade)) return abort(socket, upgrade);
-  if (!originAllowed(host, request, socket)) return;
-  if (host.connectionCount >= options.maxConnections) return abort(socket, Rejections.tooManyConnections());
+  const upgrade = transport.validate(request);
+  if (isRejection(upgrade)) return transport.refuse(socket, upgrade);
+  if (!originAllowed(host, request, socket, transport)) return;
+  if (host.connectionCount >= options.maxConnections) return transport.refuse(socket, Rejections.tooManyConnections());
 
   const verify = options.verifyClient;
-  if (verify === undefined) return host.establish(request, socket, head, upgrade, callback);
+  if (verify === undefined) return host.establish(request, socket, head, upgrade, callback, transport);
 
   let result: VerifyResult | Promise<VerifyResult>;
   try {
     result = verify(request);
   } catch (error) {
-    abort(socket, Rejections.internalError());
+    transport.refuse(socket, Rejections.internalError());
     host.onHandshakeError(error);
     return;
   }
-  if (!isPromiseLike(result)) return settle(host, request, socket, head, upgrade, result, callback);
-  new PendingHandshake(host, request, socket, head, upgrade, callback).waitFor(result);
+  const handshake = { host, request, socket, head, upgrade, callback, transport };
+  if (!isPromiseLike(result)) return settle(handshake, result);
+  new PendingHandshake(handshake).waitFor(result);
+}
+
+/** A handshake that passed every check but `verifyClient`. */
+interface VerifiedHandshake {
+  readonly host: UpgradeHost;
+  readonly request: UpgradeRequest;
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  readonly upgrade: ValidUpgrade;
+  readonly callback: EstablishedCallback | undefined;
+  readonly transport: HandshakeTransport;
 }
 
 /**
@@ -72,16 +93,9 @@ export function performUpgrade(
 export class PendingHandshake {
   private settled = false;
 
-  constructor(
-    private readonly host: UpgradeHost,
-    private readonly request: IncomingMessage,
-    private readonly socket: Duplex,
-    private readonly head: Buffer,
-    private readonly upgrade: ValidUpgrade,
-    private readonly callback: EstablishedCallback | undefined,
-  ) {
-    host.addPendingHandshake(this);
-    host.handshakeDeadlines.setPending(socket, this);
+  constructor(private readonly handshake: VerifiedHandshake) {
+    handshake.host.addPendingHandshake(this);
+    handshake.host.handshakeDeadlines.setPending(handshake.socket, this);
   }
 
   waitFor(result: Promise<VerifyResult>): void {
@@ -89,8 +103,8 @@ export class PendingHandshake {
       (value) => this.resolve(value),
       (error: unknown) => {
         if (this.finish()) {
-          abort(this.socket, Rejections.internalError());
-          this.host.onHandshakeError(error);
+          this.handshake.transport.refuse(this.handshake.socket, Rejections.internalError());
+          this.handshake.host.onHandshakeError(error);
         }
       },
     );
@@ -98,13 +112,13 @@ export class PendingHandshake {
 
   /** Refuses the handshake now (timeout, or the server is closing). */
   cancel(rejection: HandshakeRejection): void {
-    if (this.finish()) abort(this.socket, rejection);
+    if (this.finish()) this.handshake.transport.refuse(this.handshake.socket, rejection);
   }
 
   private resolve(value: VerifyResult): void {
     if (!this.finish()) return;
     try {
-      settle(this.host, this.request, this.socket, this.head, this.upgrade, value, this.callback);
+      settle(this.handshake, value);
     } catch (error) {
       // A `connection` listener threw: surface it as an uncaught exception, as the
       // synchronous path does, rather than as an unhandled rejection.
@@ -116,38 +130,35 @@ export class PendingHandshake {
   private finish(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    this.host.handshakeDeadlines.setPending(this.socket, null);
-    this.host.removePendingHandshake(this);
+    this.handshake.host.handshakeDeadlines.setPending(this.handshake.socket, null);
+    this.handshake.host.removePendingHandshake(this);
     return true;
   }
 }
 
-function settle(
-  host: UpgradeHost,
-  request: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-  upgrade: ValidUpgrade,
-  result: VerifyResult,
-  callback: EstablishedCallback | undefined,
-): void {
+function settle(handshake: VerifiedHandshake, result: VerifyResult): void {
+  const { host, socket, transport } = handshake;
   if (socket.destroyed) return;
-  if (!host.isAccepting) return abort(socket, Rejections.shuttingDown());
-  if (result === true) return host.establish(request, socket, head, upgrade, callback);
-  if (result === false || result === null || typeof result !== 'object') return abort(socket, Rejections.unauthorized());
-  abort(socket, Rejections.refused(result.status, result.message, result.headers));
+  if (!host.isAccepting) return transport.refuse(socket, Rejections.shuttingDown());
+  if (result === true) {
+    return host.establish(handshake.request, socket, handshake.head, handshake.upgrade, handshake.callback, transport);
+  }
+  if (result === false || result === null || typeof result !== 'object') {
+    return transport.refuse(socket, Rejections.unauthorized());
+  }
+  transport.refuse(socket, Rejections.refused(result.status, result.message, result.headers));
 }
 
 /** `allowedOrigins`, before `verifyClient`: false once the socket has been answered (403, or 500 if the check threw). */
-function originAllowed(host: UpgradeHost, request: IncomingMessage, socket: Duplex): boolean {
+function originAllowed(host: UpgradeHost, request: UpgradeRequest, socket: Duplex, transport: HandshakeTransport): boolean {
   const check = host.options.allowedOrigins;
   if (check === undefined) return true;
   const origin = request.headers.origin;
   try {
     if (check(origin, request) === true) return true;
-    abort(socket, Rejections.forbiddenOrigin());
+    transport.refuse(socket, Rejections.forbiddenOrigin());
   } catch (error) {
-    abort(socket, Rejections.internalError());
+    transport.refuse(socket, Rejections.internalError());
     host.onHandshakeError(error);
   }
   return false;

@@ -58,8 +58,12 @@ async function shutDown(): Promise<void> {
 }
 
 function finish(): void {
-  console.log(JSON.stringify(result));
-  process.exit(0);
+  // A check-phase turn first: the `close` handler's setImmediate above, queued before this one,
+  // has then run even when the shutdown wait ended in the timers phase right after the close.
+  setImmediate(() => {
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  });
 }
 
 async function closeListenerThrows(port: number, serverCloses: boolean): Promise<void> {

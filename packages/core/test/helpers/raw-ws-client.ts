@@ -9,6 +9,7 @@
  */
 import * as crypto from 'node:crypto';
 import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { DEFAULT_WAIT_MS, delay, withTimeout } from './events';
 import { FrameReader, closePayload, frame, op, type ParsedFrame } from './frames';
 import { connectTcp, readResponse, upgradeRequest, type HeaderOverrides, type RawResponse } from './raw-http';
@@ -30,7 +31,7 @@ export interface CloseInfo {
   payload: Buffer;
 }
 
-export class RawClient {
+export class RawClient<S extends Duplex = net.Socket> {
   readonly frames: ParsedFrame[] = [];
   /** Resolves when TCP is closed. */
   readonly closed: Promise<void>;
@@ -39,9 +40,10 @@ export class RawClient {
   private closeInfo: CloseInfo | undefined;
   private sentClose = false;
 
+  /** `socket` is a TCP socket after a 101, or an HTTP/2 stream after a 200 (see h2-client.ts). */
   constructor(
-    readonly socket: net.Socket,
-    readonly response: RawResponse,
+    readonly socket: S,
+    readonly response: Pick<RawResponse, 'rest' | 'closed'>,
     private readonly echoClose: boolean,
   ) {
     this.closed = response.closed;

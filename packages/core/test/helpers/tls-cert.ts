@@ -44,6 +44,13 @@ const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
 const COMMON_NAME = '2.5.4.3';
 const SUBJECT_ALT_NAME = '2.5.29.17';
 
+/** A positive serial whose first byte is neither 0 nor >= 0x80: always a minimal DER INTEGER. */
+function serialNumber(): Buffer {
+  const serial = crypto.randomBytes(8);
+  serial[0] = (serial[0] & 0x7f) | 0x01;
+  return serial;
+}
+
 /** A fresh key and self-signed certificate, both PEM. */
 export function selfSignedCertificate(host = '127.0.0.1'): { key: string; cert: string } {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -54,7 +61,7 @@ export function selfSignedCertificate(host = '127.0.0.1'): { key: string; cert: 
   const altNames = sequence(der(0x87, ip)); // [7] iPAddress
   const tbs = sequence(
     explicit(0, integer(Buffer.from([2]))), // v3
-    integer(crypto.randomBytes(8)),
+    integer(serialNumber()),
     algorithm,
     name,
     sequence(utcTime(new Date(now - 60_000)), utcTime(new Date(now + 86_400_000))),

@@ -5,44 +5,23 @@
  * and "exactly once" (or "not at all") can be asserted without sleeping.
  */
 import type { Connection } from '@ws/core';
-import { useHarness, type StartedServer } from '../helpers/harness';
-import type { WsClient } from '../helpers/ws-client';
+import { clientsOf, receivedBeforeMarker } from '../helpers/fan-out-clients';
+import { useHarness } from '../helpers/harness';
 import { XOR_RSV, xorBytes, xorExtension } from '../helpers/xor-extension';
 
 const h = useHarness();
 
-async function clientsOf(started: StartedServer, count: number): Promise<{ clients: WsClient[]; connections: Connection[] }> {
-  const clients: WsClient[] = [];
-  const connections: Connection[] = [];
-  for (let i = 0; i < count; i++) {
-    clients.push(await h.ws(`${started.url}/?id=${i}`));
-    connections.push((await started.connection(i)).connection);
-  }
-  return { clients, connections };
-}
-
-/** What each client received before the marker. */
-async function receivedBeforeMarker(clients: WsClient[], connections: Connection[]): Promise<Array<Array<string | Buffer>>> {
-  for (const connection of connections) connection.send('marker');
-  return Promise.all(
-    clients.map(async (client) => {
-      for (let i = 0; ; i++) if ((await client.message(i)).data === 'marker') break;
-      return client.messages.slice(0, -1).map((m) => m.data);
-    }),
-  );
-}
-
 describe('server.broadcast', () => {
   it('delivers a text message once to every open client', async () => {
     const started = await h.server();
-    const { clients, connections } = await clientsOf(started, 3);
+    const { clients, connections } = await clientsOf(h, started, 3);
     started.server.broadcast('news');
     expect(await receivedBeforeMarker(clients, connections)).toEqual([['news'], ['news'], ['news']]);
   });
 
   it('delivers a Buffer as binary', async () => {
     const started = await h.server();
-    const { clients } = await clientsOf(started, 2);
+    const { clients } = await clientsOf(h, started, 2);
     started.server.broadcast(Buffer.from([1, 2]));
     expect(await Promise.all(clients.map((c) => c.message()))).toEqual([
       { data: Buffer.from([1, 2]), isBinary: true },
@@ -52,28 +31,28 @@ describe('server.broadcast', () => {
 
   it('delivers a string as binary with { binary: true }', async () => {
     const started = await h.server();
-    const { clients } = await clientsOf(started, 1);
+    const { clients } = await clientsOf(h, started, 1);
     started.server.broadcast('bytes', { binary: true });
     expect(await clients[0].message()).toEqual({ data: Buffer.from('bytes'), isBinary: true });
   });
 
   it('honours filter', async () => {
     const started = await h.server();
-    const { clients, connections } = await clientsOf(started, 4);
+    const { clients, connections } = await clientsOf(h, started, 4);
     started.server.broadcast('even only', { filter: (c: Connection) => Number(c.request.url?.split('=')[1]) % 2 === 0 });
     expect(await receivedBeforeMarker(clients, connections)).toEqual([['even only'], [], ['even only'], []]);
   });
 
   it('honours except', async () => {
     const started = await h.server();
-    const { clients, connections } = await clientsOf(started, 3);
+    const { clients, connections } = await clientsOf(h, started, 3);
     started.server.broadcast('not to the sender', { except: connections[1] });
     expect(await receivedBeforeMarker(clients, connections)).toEqual([['not to the sender'], [], ['not to the sender']]);
   });
 
   it('skips clients that have closed', async () => {
     const started = await h.server();
-    const { clients, connections } = await clientsOf(started, 2);
+    const { clients, connections } = await clientsOf(h, started, 2);
     clients[0].ws.close();
     await (await started.connection(0)).events.nth('close');
     started.server.broadcast('late');

@@ -1,0 +1,100 @@
+import { isUtf8 } from 'node:buffer';
+import { Opcode } from '../protocol/constants';
+import { FrameCollector, writeMessage } from '../protocol/frame-writer';
+import type { Connection, SendData, SendOptions } from './connection';
+import { toBuffer } from './to-buffer';
+
+/**
+ * One message going to many connections (`broadcast`, `publish`). Its frames are built once, on
+ * the first connection that takes them as they are, and the same bytes are written to every
+ * such connection; a connection whose extensions transform messages (compression) encodes its
+ * own copy. Every delivery goes through `Connection.send` or `Connection.sendFrames`, so what
+ * those do with a slow consumer applies here too, one connection at a time.
+ *
+ * Each connection a fan-out writes to stays corked until the next tick (as uWebSockets gathers
+ * a loop iteration's messages per subscriber): a burst of messages to many connections costs
+ * one writev per connection, not one per message. Order is kept, since everything written to a
+ * connection in that tick waits behind the same cork. What waits is bounded: past FLUSH_BYTES
+ * the batch leaves at once, so a long burst to a fast reader does not look like a slow consumer.
+ */
+export class PreparedMessage {
+  /** The message bytes (UTF-8 for text): a view on the caller's data, not a copy. */
+  readonly payload: Buffer;
+  readonly binary: boolean;
+  readonly compress: boolean;
+  private readonly sendOptions: SendOptions;
+  private frames: Buffer[] | null = null;
+
+  constructor(
+    data: SendData,
+    options: SendOptions,
+    private readonly maxFrameSize: number,
+  ) {
+    const isText = typeof data === 'string';
+    this.payload = isText ? Buffer.from(data, 'utf8') : toBuffer(data);
+    this.binary = options.binary ?? !isText;
+    // Checked once here rather than by each connection: a text frame must be UTF-8 (RFC 6455 §5.6).
+    if (!this.binary && !isText && !isUtf8(this.payload)) {
+      throw new TypeError('a message sent with { binary: false } needs valid UTF-8 data');
+    }
+    this.compress = options.compress !== false;
+    this.sendOptions = { binary: this.binary, compress: this.compress };
+  }
+
+  /** Sends the message on `connection` if it is open. */
+  deliverTo(connection: Connection): void {
+    if (!connection.isOpen) return;
+    if (!connection.acceptsRawFrames) {
+      // Encoded (compressed) on its own, and written when its codec is done: nothing to hold.
+      connection.send(this.payload, this.sendOptions);
+      return;
+    }
+    holdUntilNextTick(connection);
+    if (this.frames === null) {
+      const collector = new FrameCollector();
+      writeMessage(collector, this.binary ? Opcode.Binary : Opcode.Text, this.payload, 0, this.maxFrameSize);
+      this.frames = collector.chunks;
+    }
+    connection.sendFrames(this.frames);
+    if (connection.bufferedAmount > FLUSH_BYTES) flushHeld(connection);
+  }
+}
+
+/**
+ * Delivers `message` to each open connection of `targets` except `except` and those `filter`
+ * refuses (asked only about open connections).
+ */
+export function fanOut(
+  message: PreparedMessage,
+  targets: Iterable<Connection>,
+  except?: Connection,
+  filter?: (connection: Connection) => boolean,
+): void {
+  for (const connection of targets) {
+    if (connection === except || !connection.isOpen) continue;
+    if (filter !== undefined && !filter(connection)) continue;
+    message.deliverTo(connection);
+  }
+}
+
+/** Bytes a held connection gathers before they are written without waiting for the tick's end. */
+const FLUSH_BYTES = 64 * 1024;
+const heldThisTick = new Set<Connection>();
+
+function holdUntilNextTick(connection: Connection): void {
+  if (heldThisTick.has(connection)) return;
+  if (heldThisTick.size === 0) process.nextTick(releaseHeld);
+  heldThisTick.add(connection);
+  connection.cork();
+}
+
+/** Writes what `connection` gathered so far and keeps holding it (the cork count stays one). */
+function flushHeld(connection: Connection): void {
+  connection.uncork();
+  connection.cork();
+}
+
+function releaseHeld(): void {
+  for (const connection of heldThisTick) connection.uncork();
+  heldThisTick.clear();
+}
