@@ -1,7 +1,7 @@
 /**
  * An empty project outside the workspace that installs the packed tarballs with npm, as a user
  * would. Their third-party dependencies (and the `ws` client the test drives) are the copies
- * this workspace already installed, packed again and pinned through npm `overrides`, so the
+ * this workspace already installed, archived again and pinned through npm `overrides`, so the
  * install needs no network and no workspace link or path alias reaches the consumer.
  */
 import * as fs from 'node:fs';
@@ -69,13 +69,14 @@ export async function installConsumer(dir: string, tarballs: Tarball[], extra: s
   const vendor = path.join(dir, 'vendor');
   fs.mkdirSync(vendor, { recursive: true });
   const thirdParty = [...thirdPartyClosure(packages, extra).values()];
-  const { stdout } = await run(
-    'npm',
-    ['pack', '--ignore-scripts', '--json', '--pack-destination', vendor, ...thirdParty.map((dep) => dep.dir)],
-    { cwd: dir, timeout: 60_000 },
-  );
-  const packed = JSON.parse(stdout) as Array<{ name: string; filename: string }>;
-  const specOf = new Map(packed.map((entry) => [entry.name, `file:vendor/${entry.filename}`]));
+  // Each installed folder is what its tarball held: archive it again under `package/` (npm pack
+  // would re-read the manifest and crashes on some, such as ioredis 6).
+  const specOf = new Map<string, string>();
+  for (const dep of thirdParty) {
+    const filename = `${dep.name.replace(/^@/, '').replace('/', '-')}-${dep.version}.tgz`;
+    await run('tar', ['-czf', path.join(vendor, filename), '--transform', 's,^\\.,package,', '-C', dep.dir, '.']);
+    specOf.set(dep.name, `file:vendor/${filename}`);
+  }
 
   const dependencies: Record<string, string> = {};
   for (const tarball of tarballs) dependencies[tarball.pkg.name] = `file:${tarball.file}`;

@@ -1,3 +1,12 @@
+/**
+ * Cross-process `server.publish` for `@ws/core` through Redis, as a `Plugin`: `redisAdapter(options)`.
+ *
+ * @packageDocumentation
+ * @module @ws/redis
+ */
+// The declarations name Node's types (Buffer): this reference, kept in the emitted index.d.ts,
+// makes a consumer's compiler load the @types/node that package.json depends on.
+/// <reference types="node" preserve="true" />
 export { redisAdapter, RedisAdapter, RedisAdapterPlugin, type RedisAdapterEvents } from './adapter';
 export {
   DEFAULT_BUFFER_BYTES,

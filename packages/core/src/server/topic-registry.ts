@@ -15,8 +15,7 @@ export interface TopicListener {
   topicClosed(topic: string): void;
 }
 
-// The base class's own methods, called on a SubscriptionSet with .call (its overrides refuse).
-/* eslint-disable @typescript-eslint/unbound-method */
+/* eslint-disable @typescript-eslint/unbound-method -- taken unbound on purpose, called with .call() */
 const setAdd = Set.prototype.add;
 const setDelete = Set.prototype.delete;
 const setClear = Set.prototype.clear;

@@ -75,7 +75,9 @@ export class H2Harness {
     for (const session of this.sessions) session.destroy();
     await Promise.all(
       [...this.servers].map((server) =>
-        withTimeout(server.close(), 2000, 'server.close').catch(() => undefined),
+        withTimeout(server.close(), 2000, 'server.close').catch(
+          () => undefined,
+        ),
       ),
     );
     for (const session of this.serverSessions) session.destroy();
