@@ -24,7 +24,8 @@ function findInstalled(name: string, fromDir: string): Installed {
       const { version } = JSON.parse(fs.readFileSync(path.join(real, 'package.json'), 'utf8')) as { version: string };
       return { name, version, dir: real };
     }
-    if (path.dirname(dir) === dir) throw new Error(`${name} is not installed in the workspace (looked from ${fromDir})`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`${name} is not installed in the workspace (looked from ${fromDir})`);
   }
 }
 

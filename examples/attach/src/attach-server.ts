@@ -54,7 +54,10 @@ export async function startAttach(options: AttachOptions = {}): Promise<AttachHa
   function route(request: IncomingMessage, response: ServerResponse): void {
     const path = (request.url ?? '/').split('?', 1)[0];
     if (request.method === 'GET' && path === '/health') {
-      return json(response, 200, { status: 'ok', clients: { echo: echoServer.clients.size, broadcast: broadcastServer.clients.size } });
+      return json(response, 200, {
+        status: 'ok',
+        clients: { echo: echoServer.clients.size, broadcast: broadcastServer.clients.size },
+      });
     }
     json(response, 404, { error: 'not found' });
   }

@@ -50,7 +50,9 @@ function refusal(url: string, options?: WebSocket.ClientOptions): Promise<number
 }
 
 function nextMessage(ws: WebSocket): Promise<{ data: string; isBinary: boolean }> {
-  return new Promise((resolve) => ws.once('message', (data: Buffer, isBinary: boolean) => resolve({ data: data.toString(), isBinary })));
+  return new Promise((resolve) =>
+    ws.once('message', (data: Buffer, isBinary: boolean) => resolve({ data: data.toString(), isBinary })),
+  );
 }
 
 function get(path: string): Promise<{ status: number; body: string }> {
@@ -115,7 +117,9 @@ describe('/broadcast', () => {
 
 describe('authentication in verifyClient', () => {
   it('accepts the token in a cookie', async () => {
-    const ws = await open(`${app.wsUrl}/echo`, { headers: { cookie: `theme=dark; token=${encodeURIComponent(TOKEN)}` } });
+    const ws = await open(`${app.wsUrl}/echo`, {
+      headers: { cookie: `theme=dark; token=${encodeURIComponent(TOKEN)}` },
+    });
     expect(ws.readyState).toBe(WebSocket.OPEN);
   });
 
@@ -139,12 +143,17 @@ describe('authentication in verifyClient', () => {
 describe('shutting down', () => {
   it('closes the clients of both paths with 1001 and stops listening', async () => {
     const own = await startAttach({ port: 0, token: TOKEN });
-    const clients = [await open(`${own.wsUrl}/echo?token=${encodeURIComponent(TOKEN)}`), await open(`${own.wsUrl}/broadcast?token=${encodeURIComponent(TOKEN)}`)];
+    const clients = [
+      await open(`${own.wsUrl}/echo?token=${encodeURIComponent(TOKEN)}`),
+      await open(`${own.wsUrl}/broadcast?token=${encodeURIComponent(TOKEN)}`),
+    ];
     const codes = clients.map((ws) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code))));
     await own.close();
     await expect(Promise.all(codes)).resolves.toEqual([1001, 1001]);
     await expect(
-      new Promise((resolve, reject) => request(`${own.httpUrl}/health`, { agent: false }, resolve).on('error', reject).end()),
+      new Promise((resolve, reject) =>
+        request(`${own.httpUrl}/health`, { agent: false }, resolve).on('error', reject).end(),
+      ),
     ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });

@@ -137,6 +137,18 @@ export type ServerEvent =
     }
   | { readonly type: 'join'; readonly user: ChatUser; readonly at: number }
   | { readonly type: 'leave'; readonly user: ChatUser; readonly at: number }
-  | { readonly type: 'message'; readonly seq: number; readonly user: ChatUser; readonly text: string; readonly at: number }
-  | { readonly type: 'binary'; readonly seq: number; readonly user: ChatUser; readonly size: number; readonly at: number }
+  | {
+      readonly type: 'message';
+      readonly seq: number;
+      readonly user: ChatUser;
+      readonly text: string;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'binary';
+      readonly seq: number;
+      readonly user: ChatUser;
+      readonly size: number;
+      readonly at: number;
+    }
   | { readonly type: 'error'; readonly code: ChatErrorCode; readonly message: string };

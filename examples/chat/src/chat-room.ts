@@ -96,7 +96,13 @@ export class ChatRoom {
         return this.refuse(connection, 'too-long', `binary messages are at most ${this.options.limits.binary} bytes`);
       }
       // Header first, bytes right after: each connection receives them in send order.
-      this.publish({ type: 'binary', seq: this.nextSeq++, user: toUser(participant), size: bytes.length, at: Date.now() });
+      this.publish({
+        type: 'binary',
+        seq: this.nextSeq++,
+        user: toUser(participant),
+        size: bytes.length,
+        at: Date.now(),
+      });
       this.server.publish(this.options.topic, bytes, { binary: true });
       return;
     }
@@ -122,7 +128,13 @@ export class ChatRoom {
         return;
       case 'message':
         if (participant.name === null) return this.refuse(connection, 'not-joined', 'join before sending');
-        this.publish({ type: 'message', seq: this.nextSeq++, user: toUser(participant), text: message.text, at: Date.now() });
+        this.publish({
+          type: 'message',
+          seq: this.nextSeq++,
+          user: toUser(participant),
+          text: message.text,
+          at: Date.now(),
+        });
         return;
     }
   }

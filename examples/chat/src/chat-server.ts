@@ -65,7 +65,9 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
 
   const handler = createStaticHandler(PUBLIC_DIR);
   const httpServer =
-    options.tls === undefined ? createServer(handler) : createSecureServer({ ...options.tls, allowHTTP1: true }, handler);
+    options.tls === undefined
+      ? createServer(handler)
+      : createSecureServer({ ...options.tls, allowHTTP1: true }, handler);
   const wsServer = new Server({
     server: httpServer,
     path: '/chat',
@@ -89,7 +91,9 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
     wsServer.on('connection', (connection) =>
       log(`open ${connection.remoteAddress ?? '?'} ${connection.transport} ${connection.extensions}`),
     );
-    wsServer.on('close', (connection, code, reason) => log(`closed ${connection.remoteAddress ?? '?'} ${code} ${reason}`));
+    wsServer.on('close', (connection, code, reason) =>
+      log(`closed ${connection.remoteAddress ?? '?'} ${code} ${reason}`),
+    );
   }
 
   await new Promise<void>((resolve, reject) => {

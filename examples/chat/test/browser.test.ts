@@ -25,7 +25,9 @@ describeInBrowser('the chat page in Chromium', () => {
       const digest = await page.locator('#messages li.message .text').evaluateAll(async (elements, wanted) => {
         const hit = elements.find((element) => (element.textContent ?? '').length === wanted);
         if (hit === undefined) return null;
-        const sum = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(hit.textContent ?? '')));
+        const sum = new Uint8Array(
+          await crypto.subtle.digest('SHA-256', new TextEncoder().encode(hit.textContent ?? '')),
+        );
         return Array.from(sum, (byte) => byte.toString(16).padStart(2, '0')).join('');
       }, length);
       if (digest !== null) return digest;

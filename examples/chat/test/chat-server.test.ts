@@ -8,7 +8,12 @@ let chat: ChatHandle;
 const clients: ChatClient[] = [];
 
 beforeAll(async () => {
-  chat = await startChat({ port: 0, limits: { text: 1000, binary: 4096, payload: 8192 }, maxMessagesPerSecond: 20, maxBytesPerSecond: 6000 });
+  chat = await startChat({
+    port: 0,
+    limits: { text: 1000, binary: 4096, payload: 8192 },
+    maxMessagesPerSecond: 20,
+    maxBytesPerSecond: 6000,
+  });
 });
 
 afterEach(async () => {
@@ -29,12 +34,17 @@ async function join(name: string): Promise<ChatClient> {
   return client;
 }
 
-function get(path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${chat.url.replace(/\/$/, '')}${path}`, { method, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -113,7 +123,9 @@ describe('connecting', () => {
   it('refuses an upgrade on another path with 404', async () => {
     const ws = new WebSocket(chat.wsUrl.replace('/chat', '/other'));
     ws.on('error', () => undefined);
-    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    const status = await new Promise<number>((resolve) =>
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
     ws.terminate();
     expect(status).toBe(404);
   });
@@ -299,6 +311,8 @@ describe('shutting down', () => {
     await own.close();
     await expect(client.closed).resolves.toMatchObject({ code: 1001 });
     const refused = new WebSocket(own.wsUrl);
-    await expect(new Promise((_resolve, reject) => refused.on('error', reject))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(new Promise((_resolve, reject) => refused.on('error', reject))).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
   });
 });

@@ -59,7 +59,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`workers must be a positive integer, not ${count}`);
   const basePort = options.port ?? 8080;
   if (options.redisUrl === undefined && !redisInstalled()) {
-    throw new Error('redis-server not found on PATH: install it (apt-get install redis-server) or give a Redis URL (REDIS_URL)');
+    throw new Error(
+      'redis-server not found on PATH: install it (apt-get install redis-server) or give a Redis URL (REDIS_URL)',
+    );
   }
   const redis = options.redisUrl === undefined ? await new RedisServer().start() : undefined;
   const redisUrl = options.redisUrl ?? redis!.url;
@@ -109,7 +111,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 /** Resolves with the worker's address once it listens; rejects if it exits or takes too long. */
 function listening(child: ChildProcess, index: number): Promise<WorkerInfo> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker ${index} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`worker ${index} did not start within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`worker ${index} exited before listening (${signal ?? code})`));

@@ -11,7 +11,8 @@ import { startChat } from '../../chat/src/chat-server';
 
 function numberFrom(name: string): number {
   const value = Number(process.env[name]);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, not ${process.env[name]}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${name} must be a whole number, not ${process.env[name]}`);
   return value;
 }
 

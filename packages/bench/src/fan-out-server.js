@@ -12,7 +12,9 @@ let sendAll; // (mode, payload, binary) => void
 
 if (impl === 'ours') {
   const { Server } = require('@ws/core');
-  const server = new Server({ host: '127.0.0.1', port: 0 }, () => process.send({ type: 'listening', port: server.address().port }));
+  const server = new Server({ host: '127.0.0.1', port: 0 }, () =>
+    process.send({ type: 'listening', port: server.address().port }),
+  );
   server.on('connection', (connection) => connection.subscribe(TOPIC));
   sendAll = (mode, payload, binary) => {
     if (mode === 'publish') server.publish(TOPIC, payload, { binary });

@@ -42,7 +42,9 @@ async function throughput() {
 }
 
 async function idleMemory() {
-  console.log(`\nMemory of ${IDLE_CONNECTIONS} idle connections (server process, after GC; ratio < 1 means @ws/core uses less)\n`);
+  console.log(
+    `\nMemory of ${IDLE_CONNECTIONS} idle connections (server process, after GC; ratio < 1 means @ws/core uses less)\n`,
+  );
   console.log('| implementation | heap per connection | RSS per connection |');
   console.log('|---|---:|---:|');
   const result = {};
@@ -57,9 +59,13 @@ async function idleMemory() {
       heap: (after.heapUsed + after.external - before.heapUsed - before.external) / IDLE_CONNECTIONS,
       rss: (after.rss - before.rss) / IDLE_CONNECTIONS,
     };
-    console.log(`| ${impl === 'ours' ? '@ws/core' : 'ws'} | ${format(result[impl].heap)} B | ${format(result[impl].rss)} B |`);
+    console.log(
+      `| ${impl === 'ours' ? '@ws/core' : 'ws'} | ${format(result[impl].heap)} B | ${format(result[impl].rss)} B |`,
+    );
   }
-  console.log(`| ratio | ${(result.ours.heap / result.ws.heap).toFixed(2)} | ${(result.ours.rss / result.ws.rss).toFixed(2)} |`);
+  console.log(
+    `| ratio | ${(result.ours.heap / result.ws.heap).toFixed(2)} | ${(result.ours.rss / result.ws.rss).toFixed(2)} |`,
+  );
 }
 
 (async () => {

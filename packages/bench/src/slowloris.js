@@ -17,12 +17,14 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function openSlowloris(port) {
   const sockets = [];
   for (let i = 0; i < SOCKETS; i += 200) {
-    const batch = Array.from({ length: Math.min(200, SOCKETS - i) }, () =>
-      new Promise((resolve) => {
-        const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
-        socket.on('error', () => undefined);
-        socket.resume();
-      }),
+    const batch = Array.from(
+      { length: Math.min(200, SOCKETS - i) },
+      () =>
+        new Promise((resolve) => {
+          const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+          socket.on('error', () => undefined);
+          socket.resume();
+        }),
     );
     sockets.push(...(await Promise.all(batch)));
   }

@@ -63,8 +63,13 @@ async function main(): Promise<void> {
   const h1: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate which goes first, so neither always runs on a calmer machine.
-    if (round % 2 === 0) { h2.push(await overH2(port)); h1.push(await overH1(port)); }
-    else { h1.push(await overH1(port)); h2.push(await overH2(port)); }
+    if (round % 2 === 0) {
+      h2.push(await overH2(port));
+      h1.push(await overH1(port));
+    } else {
+      h1.push(await overH1(port));
+      h2.push(await overH2(port));
+    }
   }
   console.log(`${N} WebSockets opened + one echo each, median of ${ROUNDS} rounds:`);
   console.log(`  HTTP/2 streams, one session: ${median(h2).toFixed(0)} ms`);

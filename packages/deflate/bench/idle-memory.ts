@@ -66,7 +66,7 @@ function measure(): Sample {
 }
 
 function perConnection(after: Sample, before: Sample, count: number): string {
-  const kib = (bytes: number): string => `${((bytes / count) / 1024).toFixed(1)} KiB`;
+  const kib = (bytes: number): string => `${(bytes / count / 1024).toFixed(1)} KiB`;
   return `heap ${kib(after.heapUsed - before.heapUsed)}, external ${kib(after.external - before.external)}, rss ${kib(after.rss - before.rss)}`;
 }
 

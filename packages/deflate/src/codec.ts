@@ -1,4 +1,11 @@
-import { Rsv1, type CodecContext, type DecodeCallback, type EncodeCallback, type EncodeOptions, type ExtensionCodec } from '@ws/core';
+import {
+  Rsv1,
+  type CodecContext,
+  type DecodeCallback,
+  type EncodeCallback,
+  type EncodeOptions,
+  type ExtensionCodec,
+} from '@ws/core';
 import type { DeflateAgreement } from './negotiate';
 import type { DeflateConfig } from './options';
 import { MessageDeflater } from './message-deflater';

@@ -49,7 +49,13 @@ export class MessageDeflater extends ZlibJob<EncodeCallback> {
   protected written(output: Buffer): void {
     // RFC 7692 §7.2.1: remove the 0x00 0x00 0xff 0xff that ends the sync flush. A view, no copy.
     const end = output.length - 4;
-    if (end >= 0 && output[end] === 0x00 && output[end + 1] === 0x00 && output[end + 2] === 0xff && output[end + 3] === 0xff) {
+    if (
+      end >= 0 &&
+      output[end] === 0x00 &&
+      output[end + 1] === 0x00 &&
+      output[end + 2] === 0xff &&
+      output[end + 3] === 0xff
+    ) {
       output = output.subarray(0, end);
     }
     this.endMessage();

@@ -66,9 +66,7 @@ export class MessageInflater extends ZlibJob<DecodeCallback> {
     if (this.maxPayload > 0 && this.messageLength > this.maxPayload) {
       // A decompression bomb, or just a big message: stop inflating right here. Closing the
       // stream ends zlib's work after the chunk it is on; the rest is never inflated.
-      this.fail(
-        new WebSocketError('WS_ERR_MESSAGE_TOO_BIG', `decompressed message over ${this.maxPayload} bytes`),
-      );
+      this.fail(new WebSocketError('WS_ERR_MESSAGE_TOO_BIG', `decompressed message over ${this.maxPayload} bytes`));
       return;
     }
     super.onZlibData(chunk);

@@ -97,15 +97,24 @@ export function parseOffer(params: readonly ExtensionParam[]): DeflateOffer | nu
  */
 export function parseWindowBits(value: string): number {
   switch (value) {
-    case '8': return 8;
-    case '9': return 9;
-    case '10': return 10;
-    case '11': return 11;
-    case '12': return 12;
-    case '13': return 13;
-    case '14': return 14;
-    case '15': return 15;
-    default: return 0;
+    case '8':
+      return 8;
+    case '9':
+      return 9;
+    case '10':
+      return 10;
+    case '11':
+      return 11;
+    case '12':
+      return 12;
+    case '13':
+      return 13;
+    case '14':
+      return 14;
+    case '15':
+      return 15;
+    default:
+      return 0;
   }
 }
 

@@ -1,5 +1,12 @@
 import zlib from 'node:zlib';
-import { Rsv1, type CodecContext, type Extension, type ExtensionAcceptance, type ExtensionOffer, type ExtensionParam } from '@ws/core';
+import {
+  Rsv1,
+  type CodecContext,
+  type Extension,
+  type ExtensionAcceptance,
+  type ExtensionOffer,
+  type ExtensionParam,
+} from '@ws/core';
 import { DeflateCodec } from './codec';
 import { negotiateDeflate, type DeflateAgreement } from './negotiate';
 import { resolveOptions, type DeflateConfig, type DeflateOptions } from './options';

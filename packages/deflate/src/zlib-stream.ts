@@ -40,7 +40,9 @@ export type StreamKind = 'deflate' | 'inflate';
  */
 export function createOwnedStream(kind: StreamKind, options: zlib.ZlibOptions): OwnedStream {
   const settings: zlib.ZlibOptions = { ...options, flush: zlib.constants.Z_SYNC_FLUSH };
-  const stream = (kind === 'deflate' ? zlib.createDeflateRaw(settings) : zlib.createInflateRaw(settings)) as OwnedStream;
+  const stream = (
+    kind === 'deflate' ? zlib.createDeflateRaw(settings) : zlib.createInflateRaw(settings)
+  ) as OwnedStream;
   stream[kOwner] = null;
   (stream as { [kWritten]: OwnedStream[typeof kWritten] })[kWritten] = (error) => {
     const owner = stream[kOwner];

@@ -33,7 +33,9 @@ describe('RFC 7692 §7.2.1: compressing outgoing messages', () => {
 
   it('keeps the RSV bits set by earlier codecs', async () => {
     const codec = makeCodec({ threshold: 0 });
-    const rsv = await new Promise<number>((resolve) => codec.encode(sample(100), Rsv2, TEXT, (_e, _p, bits) => resolve(bits)));
+    const rsv = await new Promise<number>((resolve) =>
+      codec.encode(sample(100), Rsv2, TEXT, (_e, _p, bits) => resolve(bits)),
+    );
     expect(rsv).toBe(Rsv1 | Rsv2);
     codec.dispose();
   });
@@ -164,10 +166,13 @@ describe('RFC 7692 §7.2.2: decompressing incoming messages', () => {
   it('inflates fragmented messages whatever the cut, across messages with context takeover', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 6 })), {
-          minLength: 1,
-          maxLength: 4,
-        }),
+        fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 6 })),
+          {
+            minLength: 1,
+            maxLength: 4,
+          },
+        ),
         async (messages) => {
           const codec = makeCodec();
           const peer = new PeerDeflater();
@@ -318,7 +323,13 @@ describe('RFC 7692 §8 and RFC 6455 §10.4: limits and hostile input', () => {
   it.each<[string, Buffer[]]>([
     ['an invalid block type', [Buffer.from([0xff, 0xff, 0xff, 0xff])]],
     ['bad stored block lengths', [Buffer.from([0x00, 0x05, 0x00, 0x05, 0x00, 0x41])]],
-    ['garbage in a later frame', [zlib.deflateRawSync(sample(100), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, 20), Buffer.from([0xff, 0xfe, 0xfd, 0x07, 0x00])]],
+    [
+      'garbage in a later frame',
+      [
+        zlib.deflateRawSync(sample(100), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, 20),
+        Buffer.from([0xff, 0xfe, 0xfd, 0x07, 0x00]),
+      ],
+    ],
   ])('refuses with 1007 %s', async (_label, frames) => {
     const codec = makeCodec();
     const error = await rejection(decodeMessage(codec, frames));

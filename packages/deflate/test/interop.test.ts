@@ -31,7 +31,15 @@ function header(sNct: boolean, cNct: boolean, sBits: number | null, cBits: numbe
 function messages(): (string | Buffer)[] {
   const block = randomBytes(300);
   const text = sample(3000).toString('latin1');
-  return [text, text, Buffer.concat([block, block, block]), randomBytes(2000), 'é☃ small', '', Buffer.concat([block, randomBytes(100), block])];
+  return [
+    text,
+    text,
+    Buffer.concat([block, block, block]),
+    randomBytes(2000),
+    'é☃ small',
+    '',
+    Buffer.concat([block, randomBytes(100), block]),
+  ];
 }
 
 async function pong(ws: WebSocket): Promise<void> {
@@ -94,7 +102,13 @@ describe('server options against a ws client (RFC 7692 §7.1)', () => {
   it.each(serverDriven)(
     'serverNoContextTakeover=%s clientNoContextTakeover=%s serverMaxWindowBits=%d clientMaxWindowBits=%d',
     async (sNct, cNct, sBits, cBits) => {
-      const options = { threshold: 0, serverNoContextTakeover: sNct, clientNoContextTakeover: cNct, serverMaxWindowBits: sBits, clientMaxWindowBits: cBits };
+      const options = {
+        threshold: 0,
+        serverNoContextTakeover: sNct,
+        clientNoContextTakeover: cNct,
+        serverMaxWindowBits: sBits,
+        clientMaxWindowBits: cBits,
+      };
       await withServer(options, async ({ url, server }) => {
         const connected = new Promise<Connection>((resolve) => server.once('connection', resolve));
         const { ws, responseExtensions } = await connect(url, { threshold: 0 });
@@ -167,7 +181,9 @@ describe('volume', () => {
   it('200 messages in a row on one context, both ways', async () => {
     await withServer({ threshold: 0 }, async ({ url }) => {
       const { ws } = await connect(url, { threshold: 0 });
-      const sent = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? sample(100 + i * 10, i) : sample(100 + i * 10, i).toString('latin1')));
+      const sent = Array.from({ length: 200 }, (_, i) =>
+        i % 3 === 0 ? sample(100 + i * 10, i) : sample(100 + i * 10, i).toString('latin1'),
+      );
       const echoes = nextMessages(ws, sent.length);
       for (const message of sent) ws.send(message);
       expect(await echoes).toEqual(sent);
@@ -180,7 +196,16 @@ describe('volume', () => {
 
   it.each<[string, DeflateOptions]>([
     ['with context takeover', fast],
-    ['without context takeover, windows of 8', { ...fast, serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 8, clientMaxWindowBits: 8 }],
+    [
+      'without context takeover, windows of 8',
+      {
+        ...fast,
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: true,
+        serverMaxWindowBits: 8,
+        clientMaxWindowBits: 8,
+      },
+    ],
   ])('16 MiB text and binary messages, %s', async (_label, options) => {
     await withServer(options, async ({ url }) => {
       const { ws } = await connect(url, fast);

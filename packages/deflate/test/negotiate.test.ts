@@ -18,20 +18,60 @@ describe('RFC 7692 §7.1: negotiation with default options', () => {
   it.each<[string, string, string | null]>([
     ['Firefox', 'permessage-deflate', PMD],
     ['Chrome, Safari, ws', 'permessage-deflate; client_max_window_bits', PMD],
-    ['ws with both flags', 'permessage-deflate; server_no_context_takeover; client_no_context_takeover; client_max_window_bits', `${PMD}; server_no_context_takeover; client_no_context_takeover`],
+    [
+      'ws with both flags',
+      'permessage-deflate; server_no_context_takeover; client_no_context_takeover; client_max_window_bits',
+      `${PMD}; server_no_context_takeover; client_no_context_takeover`,
+    ],
     ['first of two offers wins', 'permessage-deflate; client_max_window_bits=15, permessage-deflate', PMD],
-    ['offer with client window 10 is answered 10', 'permessage-deflate; client_max_window_bits=10', `${PMD}; client_max_window_bits=10`],
-    ['offer with client window 8 is answered 8', 'permessage-deflate; client_max_window_bits=8', `${PMD}; client_max_window_bits=8`],
+    [
+      'offer with client window 10 is answered 10',
+      'permessage-deflate; client_max_window_bits=10',
+      `${PMD}; client_max_window_bits=10`,
+    ],
+    [
+      'offer with client window 8 is answered 8',
+      'permessage-deflate; client_max_window_bits=8',
+      `${PMD}; client_max_window_bits=8`,
+    ],
     ['offer with client window 15 needs no answer', 'permessage-deflate; client_max_window_bits=15', PMD],
-    ['server window is always answered', 'permessage-deflate; server_max_window_bits=15', `${PMD}; server_max_window_bits=15`],
+    [
+      'server window is always answered',
+      'permessage-deflate; server_max_window_bits=15',
+      `${PMD}; server_max_window_bits=15`,
+    ],
     ['server window 10', 'permessage-deflate; server_max_window_bits=10', `${PMD}; server_max_window_bits=10`],
     ['server window 8', 'permessage-deflate; server_max_window_bits=8', `${PMD}; server_max_window_bits=8`],
-    ['server_no_context_takeover is answered', 'permessage-deflate; server_no_context_takeover', `${PMD}; server_no_context_takeover`],
-    ['client_no_context_takeover hint is echoed', 'permessage-deflate; client_no_context_takeover', `${PMD}; client_no_context_takeover`],
-    ['quoted values count as tokens', 'permessage-deflate; server_max_window_bits="12"', `${PMD}; server_max_window_bits=12`],
-    ['all four parameters', 'permessage-deflate; client_max_window_bits=9; server_max_window_bits=11; client_no_context_takeover; server_no_context_takeover', `${PMD}; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=11; client_max_window_bits=9`],
-    ['a bad first offer falls back to the second', 'permessage-deflate; server_max_window_bits=16, permessage-deflate; server_max_window_bits=12', `${PMD}; server_max_window_bits=12`],
-    ['the first good offer of three', 'permessage-deflate; foo, permessage-deflate; client_max_window_bits=12, permessage-deflate', `${PMD}; client_max_window_bits=12`],
+    [
+      'server_no_context_takeover is answered',
+      'permessage-deflate; server_no_context_takeover',
+      `${PMD}; server_no_context_takeover`,
+    ],
+    [
+      'client_no_context_takeover hint is echoed',
+      'permessage-deflate; client_no_context_takeover',
+      `${PMD}; client_no_context_takeover`,
+    ],
+    [
+      'quoted values count as tokens',
+      'permessage-deflate; server_max_window_bits="12"',
+      `${PMD}; server_max_window_bits=12`,
+    ],
+    [
+      'all four parameters',
+      'permessage-deflate; client_max_window_bits=9; server_max_window_bits=11; client_no_context_takeover; server_no_context_takeover',
+      `${PMD}; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=11; client_max_window_bits=9`,
+    ],
+    [
+      'a bad first offer falls back to the second',
+      'permessage-deflate; server_max_window_bits=16, permessage-deflate; server_max_window_bits=12',
+      `${PMD}; server_max_window_bits=12`,
+    ],
+    [
+      'the first good offer of three',
+      'permessage-deflate; foo, permessage-deflate; client_max_window_bits=12, permessage-deflate',
+      `${PMD}; client_max_window_bits=12`,
+    ],
   ])('%s: %s', (_label, header, expected) => {
     expect(respond({}, header)).toBe(expected);
   });
@@ -65,7 +105,10 @@ describe('RFC 7692 §7: malformed offers are declined', () => {
     ['unknown parameter', 'permessage-deflate; x-webkit-deflate-frame'],
     ['unknown parameter among known ones', 'permessage-deflate; client_max_window_bits; max_window_bits=10'],
     ['parameter names are case-sensitive', 'permessage-deflate; Server_No_Context_Takeover'],
-    ['every offer malformed', 'permessage-deflate; server_max_window_bits=16, permessage-deflate; client_no_context_takeover=1'],
+    [
+      'every offer malformed',
+      'permessage-deflate; server_max_window_bits=16, permessage-deflate; client_no_context_takeover=1',
+    ],
   ])('%s: %s', (_label, header) => {
     expect(respond({}, header)).toBeNull();
   });
@@ -73,25 +116,100 @@ describe('RFC 7692 §7: malformed offers are declined', () => {
 
 describe('server options decide what is asked for and accepted', () => {
   it.each<[string, DeflateOptions, string, string | null]>([
-    ['serverNoContextTakeover asks unasked', { serverNoContextTakeover: true }, 'permessage-deflate', `${PMD}; server_no_context_takeover`],
-    ['serverNoContextTakeover with Chrome', { serverNoContextTakeover: true }, 'permessage-deflate; client_max_window_bits', `${PMD}; server_no_context_takeover`],
-    ['clientNoContextTakeover asks unasked', { clientNoContextTakeover: true }, 'permessage-deflate', `${PMD}; client_no_context_takeover`],
-    ['both flags', { serverNoContextTakeover: true, clientNoContextTakeover: true }, 'permessage-deflate; client_max_window_bits', `${PMD}; server_no_context_takeover; client_no_context_takeover`],
-    ['serverMaxWindowBits answers unasked', { serverMaxWindowBits: 10 }, 'permessage-deflate', `${PMD}; server_max_window_bits=10`],
+    [
+      'serverNoContextTakeover asks unasked',
+      { serverNoContextTakeover: true },
+      'permessage-deflate',
+      `${PMD}; server_no_context_takeover`,
+    ],
+    [
+      'serverNoContextTakeover with Chrome',
+      { serverNoContextTakeover: true },
+      'permessage-deflate; client_max_window_bits',
+      `${PMD}; server_no_context_takeover`,
+    ],
+    [
+      'clientNoContextTakeover asks unasked',
+      { clientNoContextTakeover: true },
+      'permessage-deflate',
+      `${PMD}; client_no_context_takeover`,
+    ],
+    [
+      'both flags',
+      { serverNoContextTakeover: true, clientNoContextTakeover: true },
+      'permessage-deflate; client_max_window_bits',
+      `${PMD}; server_no_context_takeover; client_no_context_takeover`,
+    ],
+    [
+      'serverMaxWindowBits answers unasked',
+      { serverMaxWindowBits: 10 },
+      'permessage-deflate',
+      `${PMD}; server_max_window_bits=10`,
+    ],
     ['serverMaxWindowBits 8', { serverMaxWindowBits: 8 }, 'permessage-deflate', `${PMD}; server_max_window_bits=8`],
-    ['serverMaxWindowBits caps a larger offer', { serverMaxWindowBits: 10 }, 'permessage-deflate; server_max_window_bits=12', `${PMD}; server_max_window_bits=10`],
-    ['a smaller offer beats serverMaxWindowBits', { serverMaxWindowBits: 10 }, 'permessage-deflate; server_max_window_bits=9', `${PMD}; server_max_window_bits=9`],
+    [
+      'serverMaxWindowBits caps a larger offer',
+      { serverMaxWindowBits: 10 },
+      'permessage-deflate; server_max_window_bits=12',
+      `${PMD}; server_max_window_bits=10`,
+    ],
+    [
+      'a smaller offer beats serverMaxWindowBits',
+      { serverMaxWindowBits: 10 },
+      'permessage-deflate; server_max_window_bits=9',
+      `${PMD}; server_max_window_bits=9`,
+    ],
     ['serverMaxWindowBits 15 adds nothing', { serverMaxWindowBits: 15 }, 'permessage-deflate', PMD],
-    ['clientMaxWindowBits asks Chrome', { clientMaxWindowBits: 10 }, 'permessage-deflate; client_max_window_bits', `${PMD}; client_max_window_bits=10`],
-    ['clientMaxWindowBits caps a larger offer', { clientMaxWindowBits: 10 }, 'permessage-deflate; client_max_window_bits=12', `${PMD}; client_max_window_bits=10`],
-    ['a smaller offer beats clientMaxWindowBits', { clientMaxWindowBits: 10 }, 'permessage-deflate; client_max_window_bits=9', `${PMD}; client_max_window_bits=9`],
+    [
+      'clientMaxWindowBits asks Chrome',
+      { clientMaxWindowBits: 10 },
+      'permessage-deflate; client_max_window_bits',
+      `${PMD}; client_max_window_bits=10`,
+    ],
+    [
+      'clientMaxWindowBits caps a larger offer',
+      { clientMaxWindowBits: 10 },
+      'permessage-deflate; client_max_window_bits=12',
+      `${PMD}; client_max_window_bits=10`,
+    ],
+    [
+      'a smaller offer beats clientMaxWindowBits',
+      { clientMaxWindowBits: 10 },
+      'permessage-deflate; client_max_window_bits=9',
+      `${PMD}; client_max_window_bits=9`,
+    ],
     ['clientMaxWindowBits declines Firefox', { clientMaxWindowBits: 10 }, 'permessage-deflate', null],
-    ['clientMaxWindowBits skips to an offer that can carry it', { clientMaxWindowBits: 10 }, 'permessage-deflate, permessage-deflate; client_max_window_bits', `${PMD}; client_max_window_bits=10`],
+    [
+      'clientMaxWindowBits skips to an offer that can carry it',
+      { clientMaxWindowBits: 10 },
+      'permessage-deflate, permessage-deflate; client_max_window_bits',
+      `${PMD}; client_max_window_bits=10`,
+    ],
     ['clientMaxWindowBits 15 accepts Firefox', { clientMaxWindowBits: 15 }, 'permessage-deflate', PMD],
-    ['clientMaxWindowBits 8', { clientMaxWindowBits: 8 }, 'permessage-deflate; client_max_window_bits', `${PMD}; client_max_window_bits=8`],
-    ['everything at 8', { serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 8, clientMaxWindowBits: 8 }, 'permessage-deflate; client_max_window_bits', `${PMD}; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8; client_max_window_bits=8`],
-    ['everything, client offers more', { serverMaxWindowBits: 12, clientMaxWindowBits: 12 }, 'permessage-deflate; server_max_window_bits=14; client_max_window_bits=13; server_no_context_takeover', `${PMD}; server_no_context_takeover; server_max_window_bits=12; client_max_window_bits=12`],
-    ['malformed offers stay declined', { serverNoContextTakeover: true }, 'permessage-deflate; client_no_context_takeover=1', null],
+    [
+      'clientMaxWindowBits 8',
+      { clientMaxWindowBits: 8 },
+      'permessage-deflate; client_max_window_bits',
+      `${PMD}; client_max_window_bits=8`,
+    ],
+    [
+      'everything at 8',
+      { serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 8, clientMaxWindowBits: 8 },
+      'permessage-deflate; client_max_window_bits',
+      `${PMD}; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8; client_max_window_bits=8`,
+    ],
+    [
+      'everything, client offers more',
+      { serverMaxWindowBits: 12, clientMaxWindowBits: 12 },
+      'permessage-deflate; server_max_window_bits=14; client_max_window_bits=13; server_no_context_takeover',
+      `${PMD}; server_no_context_takeover; server_max_window_bits=12; client_max_window_bits=12`,
+    ],
+    [
+      'malformed offers stay declined',
+      { serverNoContextTakeover: true },
+      'permessage-deflate; client_no_context_takeover=1',
+      null,
+    ],
   ])('%s', (_label, options, header, expected) => {
     expect(respond(options, header)).toBe(expected);
   });
@@ -114,7 +232,13 @@ describe('parseWindowBits', () => {
 });
 
 describe('properties over any offer', () => {
-  const names = ['server_no_context_takeover', 'client_no_context_takeover', 'server_max_window_bits', 'client_max_window_bits', 'foo'];
+  const names = [
+    'server_no_context_takeover',
+    'client_no_context_takeover',
+    'server_max_window_bits',
+    'client_max_window_bits',
+    'foo',
+  ];
   const values = ['8', '9', '10', '12', '15', '16', '7', '07', 'x', ''];
   const param = fc.record({
     name: fc.constantFrom(...names),

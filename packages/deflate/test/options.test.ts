@@ -35,11 +35,11 @@ describe('options', () => {
     ['concurrency 0', { concurrency: 0 }, 'RangeError'],
     ['serverNoContextTakeover "yes"', { serverNoContextTakeover: 'yes' }, 'TypeError'],
     ['clientNoContextTakeover 1', { clientNoContextTakeover: 1 }, 'TypeError'],
-    ['zlibDeflateOptions.windowBits is the negotiation\'s', { zlibDeflateOptions: { windowBits: 9 } }, 'TypeError'],
-    ['zlibInflateOptions.flush is the extension\'s', { zlibInflateOptions: { flush: 2 } }, 'TypeError'],
+    ["zlibDeflateOptions.windowBits is the negotiation's", { zlibDeflateOptions: { windowBits: 9 } }, 'TypeError'],
+    ["zlibInflateOptions.flush is the extension's", { zlibInflateOptions: { flush: 2 } }, 'TypeError'],
     ['zlibDeflateOptions not an object', { zlibDeflateOptions: 3 }, 'TypeError'],
-    ['level out of zlib\'s range', { zlibDeflateOptions: { level: 42 } }, 'RangeError'],
-    ['memLevel out of zlib\'s range', { zlibDeflateOptions: { memLevel: 10 } }, 'RangeError'],
+    ["level out of zlib's range", { zlibDeflateOptions: { level: 42 } }, 'RangeError'],
+    ["memLevel out of zlib's range", { zlibDeflateOptions: { memLevel: 10 } }, 'RangeError'],
     ['options not an object', 5, 'TypeError'],
   ])('refuses %s with a %s', (_label, options, errorName) => {
     let thrown: unknown;
@@ -52,7 +52,10 @@ describe('options', () => {
   });
 
   it('passes zlib settings it accepts', () => {
-    const extension = deflate({ zlibDeflateOptions: { level: 1, memLevel: 4, strategy: 1, chunkSize: 4096 }, zlibInflateOptions: { chunkSize: 8192 } });
+    const extension = deflate({
+      zlibDeflateOptions: { level: 1, memLevel: 4, strategy: 1, chunkSize: 4096 },
+      zlibInflateOptions: { chunkSize: 8192 },
+    });
     expect(extension.config.zlibDeflateOptions).toEqual({ level: 1, memLevel: 4, strategy: 1, chunkSize: 4096 });
     expect(extension.config.zlibInflateOptions).toEqual({ chunkSize: 8192 });
   });

@@ -26,13 +26,19 @@ afterEach(async () => {
 });
 
 async function open(options: DeflateOptions, offer = 'permessage-deflate', maxPayload?: number): Promise<RawClient> {
-  server = await startEchoServer({ extensions: [deflate(options)], maxFrameSize: 4096, ...(maxPayload ? { maxPayload } : {}) });
+  server = await startEchoServer({
+    extensions: [deflate(options)],
+    maxFrameSize: 4096,
+    ...(maxPayload ? { maxPayload } : {}),
+  });
   client = await RawClient.connect(server.url, offer);
   return client;
 }
 
 /** The frames of the next data message. */
-async function nextMessageFrames(raw: RawClient): Promise<{ opcode: number; fin: boolean; rsv: number; payload: Buffer }[]> {
+async function nextMessageFrames(
+  raw: RawClient,
+): Promise<{ opcode: number; fin: boolean; rsv: number; payload: Buffer }[]> {
   const frames = [];
   for (;;) {
     const frame = await raw.nextFrame();
@@ -46,7 +52,9 @@ async function nextMessageFrames(raw: RawClient): Promise<{ opcode: number; fin:
 describe('RFC 7692 §6: RSV1 and the trailer on the wire', () => {
   it('the response names the agreed parameters', async () => {
     const raw = await open({ serverMaxWindowBits: 10 }, 'permessage-deflate; client_max_window_bits');
-    expect(raw.responseHead).toMatch(/\r\nsec-websocket-extensions: permessage-deflate; server_max_window_bits=10(\r\n|$)/i);
+    expect(raw.responseHead).toMatch(
+      /\r\nsec-websocket-extensions: permessage-deflate; server_max_window_bits=10(\r\n|$)/i,
+    );
   });
 
   it('sets RSV1 on the first frame of a compressed message only, and its payload inflates', async () => {
@@ -151,7 +159,10 @@ describe('hostile compressed input', () => {
       const size = Math.ceil(bomb.length / frameCount);
       for (let i = 0; i < frameCount; i++) {
         const last = i === frameCount - 1;
-        raw.send(i === 0 ? BINARY : CONTINUATION, bomb.subarray(i * size, (i + 1) * size), { fin: last, rsv: i === 0 ? Rsv1 : 0 });
+        raw.send(i === 0 ? BINARY : CONTINUATION, bomb.subarray(i * size, (i + 1) * size), {
+          fin: last,
+          rsv: i === 0 ? Rsv1 : 0,
+        });
       }
       expect(await raw.closeCode()).toBe(1009);
       peak = Math.max(peak, process.memoryUsage().rss);
@@ -160,13 +171,17 @@ describe('hostile compressed input', () => {
     }
     expect(peak - before).toBeLessThan(64 * 1024 * 1024);
     // Refused by the inflater, not by the frame header: the compressed frames are under maxPayload.
-    expect(server!.errors.map((e) => e.message)).toEqual([expect.stringMatching(/^decompressed message over 4194304 bytes/)]);
+    expect(server!.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^decompressed message over 4194304 bytes/),
+    ]);
   });
 
   it('counts a compressed message against maxPayload as received too: incompressible data at the limit gets 1009', async () => {
     const limit = 16 * 1024;
     const raw = await open({}, 'permessage-deflate', limit);
-    const incompressible = zlib.deflateRawSync(randomBytes(limit), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const incompressible = zlib
+      .deflateRawSync(randomBytes(limit), { finishFlush: zlib.constants.Z_SYNC_FLUSH })
+      .subarray(0, -4);
     expect(incompressible.length).toBeGreaterThan(limit);
     raw.send(BINARY, incompressible, { rsv: Rsv1 });
     expect(await raw.closeCode()).toBe(1009);

@@ -26,7 +26,10 @@ const PER_ADDRESS = 10000; // well under the 28k ephemeral ports of one source a
 const OPEN_IN_FLIGHT = 256; // handshakes in flight, under the listen backlog
 
 function openFileLimit() {
-  const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const line = fs
+    .readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
   return line === undefined ? Infinity : Number(line.split(/\s+/)[3]);
 }
 
@@ -50,7 +53,10 @@ async function runParent() {
   const rows = await m.runVariants(
     args,
     (n, variant) => runOne(n, variant, args),
-    (n) => (n + 100 > limit ? `skipped ${n} connections: needs ulimit -n of at least ${n + 100} (each process holds one socket per connection)` : null),
+    (n) =>
+      n + 100 > limit
+        ? `skipped ${n} connections: needs ulimit -n of at least ${n + 100} (each process holds one socket per connection)`
+        : null,
   );
   if (rows.length > 0) m.printTable(COLUMNS, rows, args);
 }

@@ -37,7 +37,10 @@ const COLUMNS = [
   m.COLUMN.cpu,
   { title: 'of it, client ends (ms)', cell: (r) => r.clientMsPerInterval.toFixed(1) },
   { title: 'server side above `off` (ms)', cell: (r) => (r.above === null ? '-' : r.above.toFixed(1)) },
-  { title: 'same, per connection (µs)', cell: (r) => (r.above === null ? '-' : ((r.above * 1000) / r.connections).toFixed(2)) },
+  {
+    title: 'same, per connection (µs)',
+    cell: (r) => (r.above === null ? '-' : ((r.above * 1000) / r.connections).toFixed(2)),
+  },
   m.COLUMN.loopDelay,
   m.COLUMN.heap,
   { title: 'of it, duplex pair + client end (bytes)', cell: (r) => Math.round(r.pairHeapPerConnection) },
@@ -56,7 +59,12 @@ async function runParent() {
     const floor = off.get(r.connections);
     return { ...r, above: floor === undefined || floor === r ? null : serverMs(r) - serverMs(floor) };
   });
-  m.printTable(COLUMNS, withFloor, args, `; handshakes took ${rows.map((r) => `${Math.round(r.setupMs)} ms`).join(', ')}`);
+  m.printTable(
+    COLUMNS,
+    withFloor,
+    args,
+    `; handshakes took ${rows.map((r) => `${Math.round(r.setupMs)} ms`).join(', ')}`,
+  );
 }
 
 function runOne(n, variant, args) {

@@ -32,7 +32,12 @@ function parseArgs(argv, defaults) {
 
 /** The first line of every report, with what else the script wants said. */
 function describeRun(args, ...more) {
-  return [`node ${process.version}`, `interval ${args.interval} ms`, `measured over ${args.intervals} intervals`, ...more].join(', ');
+  return [
+    `node ${process.version}`,
+    `interval ${args.interval} ms`,
+    `measured over ${args.intervals} intervals`,
+    ...more,
+  ].join(', ');
 }
 
 // ---- the measured process ----------------------------------------------------------------
@@ -83,7 +88,8 @@ class KeepAlive {
     const [kind, slots] = variant.split('@');
     this.kind = kind;
     this.interval = interval;
-    this.plugins = kind === 'heartbeat' ? [heartbeat({ interval, slots: slots === undefined ? undefined : Number(slots) })] : [];
+    this.plugins =
+      kind === 'heartbeat' ? [heartbeat({ interval, slots: slots === undefined ? undefined : Number(slots) })] : [];
     this.pings = 0;
     this.timer = null;
   }
@@ -203,7 +209,10 @@ const COLUMN = {
   connections: { title: 'connections', cell: (r) => r.connections },
   keepAlive: { title: 'keep-alive', cell: (r) => r.variant, left: true },
   cpu: { title: 'CPU per interval (ms)', cell: (r) => r.cpuMsPerInterval.toFixed(1) },
-  loopDelay: { title: 'event loop delay p99 / max (ms)', cell: (r) => `${r.loopDelayP99Ms.toFixed(1)} / ${r.loopDelayMaxMs.toFixed(1)}` },
+  loopDelay: {
+    title: 'event loop delay p99 / max (ms)',
+    cell: (r) => `${r.loopDelayP99Ms.toFixed(1)} / ${r.loopDelayMaxMs.toFixed(1)}`,
+  },
   heap: { title: 'heap per connection (bytes)', cell: (r) => Math.round(r.heapPerConnection) },
   rss: { title: 'RSS per connection (bytes)', cell: (r) => Math.round(r.rssPerConnection) },
   pings: { title: 'pings per interval', cell: (r) => r.pingsPerInterval.toFixed(0) },

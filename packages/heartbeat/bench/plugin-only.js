@@ -94,7 +94,10 @@ const COLUMNS = [
   m.COLUMN.connections,
   m.COLUMN.cpu,
   { title: 'above the 0-connection floor (ms)', cell: (r) => r.net.toFixed(1) },
-  { title: 'per connection per interval (µs)', cell: (r) => (r.connections === 0 ? '-' : ((r.net * 1000) / r.connections).toFixed(2)) },
+  {
+    title: 'per connection per interval (µs)',
+    cell: (r) => (r.connections === 0 ? '-' : ((r.net * 1000) / r.connections).toFixed(2)),
+  },
   { title: 'event loop delay max (ms)', cell: (r) => r.loopDelayMaxMs.toFixed(1) },
   m.COLUMN.heap,
   m.COLUMN.pings,
@@ -103,7 +106,11 @@ const COLUMNS = [
 async function runParent() {
   if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc');
   // 0 connections: the floor (the event-loop-delay monitor and the process itself).
-  const args = m.parseArgs(process.argv.slice(2), { connections: [0, 10000, 50000, 100000], interval: 1000, intervals: 10 });
+  const args = m.parseArgs(process.argv.slice(2), {
+    connections: [0, 10000, 50000, 100000],
+    interval: 1000,
+    intervals: 10,
+  });
   console.log(m.describeRun(args));
   // A first, unreported round: the sources are transpiled and the code is optimized before any
   // figure is taken.

@@ -41,7 +41,8 @@ function onData(chunk) {
       this[kPending] = data;
       return;
     }
-    if (!data.subarray(0, 12).equals(Buffer.from('HTTP/1.1 101'))) throw new Error(`handshake refused: ${data.toString('latin1', 0, end)}`);
+    if (!data.subarray(0, 12).equals(Buffer.from('HTTP/1.1 101')))
+      throw new Error(`handshake refused: ${data.toString('latin1', 0, end)}`);
     this[kUpgraded] = true;
     clientEnds.opened++;
     if (wake !== null) wake();

@@ -124,7 +124,7 @@ export class Heartbeat implements PluginInstance {
     const now = this.wheel.now;
     beat.turn = this.nextTurn;
     this.nextTurn = (this.nextTurn + 1) % intervalTicks;
-    const offset = ((beat.turn - now) % intervalTicks + intervalTicks) % intervalTicks || intervalTicks;
+    const offset = (((beat.turn - now) % intervalTicks) + intervalTicks) % intervalTicks || intervalTicks;
     // The first ping comes on the connection's turn, within one interval, as if the last one had
     // been sent an interval before. With countActivity the handshake itself is a sign of life,
     // so the first ping waits for the first turn a whole interval after it.

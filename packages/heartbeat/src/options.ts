@@ -63,15 +63,7 @@ const MAX_PING_PAYLOAD = 125;
 /** RFC 6455 §5.5.1: 125 bytes less the 2-byte status code. */
 const MAX_CLOSE_REASON = 123;
 
-const KNOWN_KEYS = new Set([
-  'interval',
-  'timeout',
-  'payload',
-  'countActivity',
-  'closeCode',
-  'closeReason',
-  'slots',
-]);
+const KNOWN_KEYS = new Set(['interval', 'timeout', 'payload', 'countActivity', 'closeCode', 'closeReason', 'slots']);
 
 /**
  * Validates `options` and applies the defaults. Throws a TypeError or RangeError naming the
@@ -150,7 +142,8 @@ function wireCloseCode(value: unknown): number {
   }
   // RFC 6455 §7.4.1-2: 1004-1006 and 1015 are reserved, 1016-2999 unassigned. The core's
   // `close()` would refuse them too, but only when the first connection dies.
-  if (!isValidWireCloseCode(value)) throw new RangeError(`heartbeat: closeCode ${value} may not be sent in a close frame`);
+  if (!isValidWireCloseCode(value))
+    throw new RangeError(`heartbeat: closeCode ${value} may not be sent in a close frame`);
   return value;
 }
 

@@ -169,7 +169,9 @@ describe('a healthy client', () => {
     ws.on('ping', (data) => received.push(data));
     await sleep(3 * INTERVAL);
     expect(sent.length).toBeGreaterThanOrEqual(2);
-    expect(sent.every(([c, p]) => c === [...started!.server.clients][0] && p.equals(Buffer.from([1, 2, 3])))).toBe(true);
+    expect(sent.every(([c, p]) => c === [...started!.server.clients][0] && p.equals(Buffer.from([1, 2, 3])))).toBe(
+      true,
+    );
     expect(received.length).toBe(sent.length);
   });
 

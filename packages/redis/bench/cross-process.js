@@ -19,7 +19,9 @@ const WebSocket = require('ws');
 const { RedisServer } = require('../test/helpers/redis-server.ts');
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+  process.argv
+    .slice(2)
+    .reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
 );
 const ROUNDS = Number(args.rounds ?? 3);
 const CLIENTS = Number(args.clients ?? 10);
@@ -44,11 +46,13 @@ function startNode(options) {
 }
 
 const once = (child, type) =>
-  new Promise((resolve) => child.on('message', function onMessage(message) {
-    if (message.type !== type) return;
-    child.off('message', onMessage);
-    resolve(message);
-  }));
+  new Promise((resolve) =>
+    child.on('message', function onMessage(message) {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      resolve(message);
+    }),
+  );
 
 async function setUp(url, mode) {
   const prefix = `bench-${mode}-${Date.now()}:`;
@@ -115,7 +119,9 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
         results[mode].p50.push(latency.p50);
         results[mode].p99.push(latency.p99);
         tearDown(setup);
-        console.error(`round ${round + 1} ${mode}: ${Math.round(throughput.rate)} msg/s, p50 ${latency.p50.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms`);
+        console.error(
+          `round ${round + 1} ${mode}: ${Math.round(throughput.rate)} msg/s, p50 ${latency.p50.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms`,
+        );
       }
     }
   } finally {
@@ -125,7 +131,9 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
     const r = results[mode];
     return `| ${mode} | ${Math.round(median(r.rate)).toLocaleString('en-US')} | ${median(r.p50).toFixed(2)} | ${median(r.p99).toFixed(2)} |`;
   };
-  console.log(`\nOne publisher, 3 subscriber processes x ${CLIENTS} clients, ${SIZE}-byte binary messages, median of ${ROUNDS} rounds`);
+  console.log(
+    `\nOne publisher, 3 subscriber processes x ${CLIENTS} clients, ${SIZE}-byte binary messages, median of ${ROUNDS} rounds`,
+  );
   console.log(`throughput: ${MESSAGES} messages at full speed; latency: ${RATE} messages/s for ${SECONDS} s\n`);
   console.log('| mode | throughput (messages/s to every client) | latency p50 (ms) | latency p99 (ms) |');
   console.log('|---|---:|---:|---:|');

@@ -34,7 +34,10 @@ function publishOne(index: number, size: number): void {
 
 process.on('message', (message: { command: string; count?: number; size?: number; rate?: number }) => {
   if (message.command === 'subscribed') {
-    void plugin.adapterOf(server)!.whenSubscribed('bench').then(() => process.send?.({ type: 'subscribed' }));
+    void plugin
+      .adapterOf(server)!
+      .whenSubscribed('bench')
+      .then(() => process.send?.({ type: 'subscribed' }));
   } else if (message.command === 'publish') {
     const { count = 0, size = 64, rate } = message;
     let index = 0;

@@ -150,7 +150,11 @@ export class RedisAdapter implements PluginInstance, TransportHost {
     if (this.closing !== undefined || isFrom(message, this.origin)) return; // served locally already
     const envelope = decodeEnvelope(message);
     if (envelope === undefined) {
-      this.error(new Error(`@ws/redis: ignored a message on topic ${JSON.stringify(topic)} that is not in this adapter's format`));
+      this.error(
+        new Error(
+          `@ws/redis: ignored a message on topic ${JSON.stringify(topic)} that is not in this adapter's format`,
+        ),
+      );
       return;
     }
     if (this.dedupe !== undefined && !this.dedupe.accept(topic, envelope.origin, envelope.sequence)) return;

@@ -76,7 +76,8 @@ export function resolveOptions(options: RedisAdapterOptions = {}): ResolvedRedis
   }
   const sources = [options.url, options.client, options.cluster].filter((value) => value !== undefined).length;
   if (sources > 1) throw new TypeError('redisAdapter: give one of url, client and cluster');
-  if (options.url !== undefined && typeof options.url !== 'string') throw new TypeError('redisAdapter: url must be a string');
+  if (options.url !== undefined && typeof options.url !== 'string')
+    throw new TypeError('redisAdapter: url must be a string');
   if (options.client !== undefined && typeof (options.client as { duplicate?: unknown }).duplicate !== 'function') {
     throw new TypeError('redisAdapter: client must be an ioredis client');
   }
@@ -106,7 +107,8 @@ export function resolveOptions(options: RedisAdapterOptions = {}): ResolvedRedis
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw new TypeError(`redisAdapter: ${name} must be a number`);
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`redisAdapter: ${name} must be a positive integer`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new RangeError(`redisAdapter: ${name} must be a positive integer`);
   return value;
 }
 

@@ -161,13 +161,14 @@ export class StreamsTransport implements Transport {
   private async findStart(topic: string, generation: number): Promise<void> {
     let last: Array<[Buffer, Buffer[]]>;
     try {
-      last = (await this.command.xrevrangeBuffer(this.keyPrefix + topic, '+', '-', 'COUNT', 1));
+      last = await this.command.xrevrangeBuffer(this.keyPrefix + topic, '+', '-', 'COUNT', 1);
     } catch (error) {
       // A lost connection places it on the next sync; report anything else.
       if (generation === this.connectionGeneration && this.command.status === 'ready') this.host.error(asError(error));
       return;
     }
-    if (generation !== this.connectionGeneration || !this.cursors.has(topic) || this.cursors.get(topic) !== undefined) return;
+    if (generation !== this.connectionGeneration || !this.cursors.has(topic) || this.cursors.get(topic) !== undefined)
+      return;
     this.cursors.set(topic, last.length > 0 ? last[0][0].toString() : START);
     this.waiters.resolve(topic);
     this.wake();
@@ -250,7 +251,7 @@ export class StreamsTransport implements Transport {
       let reply: XReadReply;
       this.reading = true;
       try {
-        reply = (await this.reader.xreadBuffer('COUNT', this.readCount, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids));
+        reply = await this.reader.xreadBuffer('COUNT', this.readCount, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids);
       } catch (error) {
         this.reading = false;
         if (this.ending) return;

@@ -60,7 +60,10 @@ describeWithRedis('@ws/redis on a Redis Cluster (sharded pub/sub)', () => {
       ),
     );
     const total = 3 * count * topics.length;
-    await until(() => receivers.every((client) => client.received.length >= total), `${total} messages on every client`);
+    await until(
+      () => receivers.every((client) => client.received.length >= total),
+      `${total} messages on every client`,
+    );
     await sleep(300);
     const expected = Object.fromEntries(topics.flatMap((topic) => [0, 1, 2].map((n) => [`${topic}-p${n}`, count])));
     for (const client of receivers) {
@@ -101,7 +104,10 @@ describeWithRedis('@ws/redis on a Redis Cluster (sharded pub/sub)', () => {
   });
 
   test('server.close() ends the cluster connections and the process exits by itself', async () => {
-    const node = await new RedisNode({ cluster: { nodes: [{ host: '127.0.0.1', port: cluster.ports[0] }] }, prefix }).start();
+    const node = await new RedisNode({
+      cluster: { nodes: [{ host: '127.0.0.1', port: cluster.ports[0] }] },
+      prefix,
+    }).start();
     await joinNode(node, ['alpha']);
     await node.subscribed('alpha');
     expect(await node.close()).toBe(0);

@@ -55,10 +55,15 @@ describeWithRedis('@ws/redis across three processes', () => {
       const count = 300;
       // All three publish at once, every third message binary, each 200 bytes.
       await Promise.all(
-        nodes.map((node, n) => node.publish({ topic: 'news', publisher: `p${n}`, count, binaryEvery: 3, padding: 200 })),
+        nodes.map((node, n) =>
+          node.publish({ topic: 'news', publisher: `p${n}`, count, binaryEvery: 3, padding: 200 }),
+        ),
       );
       const total = 3 * count;
-      await until(() => news.every((client) => client.received.length >= total), 'every news client to get 900 messages');
+      await until(
+        () => news.every((client) => client.received.length >= total),
+        'every news client to get 900 messages',
+      );
       await sleep(300); // a duplicate would arrive by now
       for (const client of news) {
         expect(checkExactlyOnce(client.received, { p0: count, p1: count, p2: count }, 3)).toEqual([]);
@@ -117,7 +122,10 @@ describeWithRedis('@ws/redis across three processes', () => {
     }
 
     test('server.close() ends the Redis connections and the process exits by itself', async () => {
-      const names = async () => String(await inspector.client('LIST')).split('\n').filter((line) => line.includes('name=ws-redis'));
+      const names = async () =>
+        String(await inspector.client('LIST'))
+          .split('\n')
+          .filter((line) => line.includes('name=ws-redis'));
       const before = (await names()).length;
       const node = await new RedisNode({ url: redis.url, mode, prefix }).start();
       await until(async () => (await names()).length === before + 2, 'the new process to open its two connections');

@@ -14,7 +14,10 @@ describe('envelope', () => {
     expect(envelope.sequence).toBe(7);
     expect(envelope.binary).toBe(true);
     expect(envelope.compress).toBe(false);
-    expect(decodeEnvelope(encodeEnvelope(origin, 1, payload, false, true))).toMatchObject({ binary: false, compress: true });
+    expect(decodeEnvelope(encodeEnvelope(origin, 1, payload, false, true))).toMatchObject({
+      binary: false,
+      compress: true,
+    });
   });
 
   test('sequences above 2^32 survive', () => {

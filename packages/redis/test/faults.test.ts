@@ -88,7 +88,10 @@ describeWithRedis('@ws/redis when Redis fails', () => {
         expect(a.isAlive && b.isAlive).toBe(true);
         if (mode === 'pubsub') {
           // At most once: what could not be sent is reported, with counts.
-          await until(async () => (await a.stats()).dropped.some((report) => report.reason === 'disconnected'), 'a drop report');
+          await until(
+            async () => (await a.stats()).dropped.some((report) => report.reason === 'disconnected'),
+            'a drop report',
+          );
           const dropped = (await a.stats()).dropped.filter((report) => report.reason === 'disconnected');
           expect(dropped.reduce((sum, report) => sum + report.messages, 0)).toBe(20);
           expect(onB.received.length).toBe(10);

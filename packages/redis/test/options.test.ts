@@ -1,4 +1,11 @@
-import { DEFAULT_BUFFER_BYTES, DEFAULT_MAX_LEN, DEFAULT_PREFIX, DEFAULT_URL, redisAdapter, resolveOptions } from '@ws/redis';
+import {
+  DEFAULT_BUFFER_BYTES,
+  DEFAULT_MAX_LEN,
+  DEFAULT_PREFIX,
+  DEFAULT_URL,
+  redisAdapter,
+  resolveOptions,
+} from '@ws/redis';
 
 describe('redisAdapter options', () => {
   test('defaults', () => {

@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import type { ServerEvent } from '../../src/chat-protocol';
 
-type Inbound = { readonly kind: 'event'; readonly event: ServerEvent } | { readonly kind: 'binary'; readonly data: Buffer };
+type Inbound =
+  { readonly kind: 'event'; readonly event: ServerEvent } | { readonly kind: 'binary'; readonly data: Buffer };
 
 interface Waiter {
   readonly match: (item: Inbound) => boolean;
@@ -19,13 +20,22 @@ export class ChatClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.deliver(isBinary ? { kind: 'binary', data } : { kind: 'event', event: JSON.parse(data.toString('utf8')) as ServerEvent });
+      this.deliver(
+        isBinary
+          ? { kind: 'binary', data }
+          : { kind: 'event', event: JSON.parse(data.toString('utf8')) as ServerEvent },
+      );
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   /** Connects and waits for the server's `welcome`. */
-  static async connect(url: string, options?: WebSocket.ClientOptions): Promise<{ client: ChatClient; welcome: Extract<ServerEvent, { type: 'welcome' }> }> {
+  static async connect(
+    url: string,
+    options?: WebSocket.ClientOptions,
+  ): Promise<{ client: ChatClient; welcome: Extract<ServerEvent, { type: 'welcome' }> }> {
     const ws = new WebSocket(url, options);
     const client = new ChatClient(ws);
     await new Promise<void>((resolve, reject) => {
@@ -65,7 +75,9 @@ export class ChatClient {
   }
 
   nextBinary(timeoutMs = 5000): Promise<Buffer> {
-    return this.take((item) => item.kind === 'binary', 'binary message', timeoutMs).then((item) => (item as Extract<Inbound, { kind: 'binary' }>).data);
+    return this.take((item) => item.kind === 'binary', 'binary message', timeoutMs).then(
+      (item) => (item as Extract<Inbound, { kind: 'binary' }>).data,
+    );
   }
 
   /** Events received and not yet taken by a wait. */

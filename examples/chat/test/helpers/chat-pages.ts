@@ -28,7 +28,8 @@ export function describeInBrowser(name: string, body: () => void): void {
 
 /** A headless browser on a fresh temporary profile; `args` are added to the usual quiet flags. */
 export async function launchChromium(args: readonly string[] = []): Promise<Browser> {
-  if (!CHROMIUM_FOUND) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  if (!CHROMIUM_FOUND)
+    throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

@@ -3,7 +3,9 @@ import { HANDSHAKE_GUID } from '../protocol/constants';
 
 /** RFC 6455 §4.2.2: base64 of the SHA-1 of the key followed by the GUID. */
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + HANDSHAKE_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + HANDSHAKE_GUID)
+    .digest('base64');
 }
 
 /**

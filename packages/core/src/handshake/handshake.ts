@@ -137,7 +137,13 @@ export function acceptResponse(headers: readonly string[]): string {
 }
 
 /** Headers this answer sets itself: extra headers may not repeat them. */
-const FRAMING_HEADERS = new Set(['connection', 'content-length', 'content-type', 'transfer-encoding', 'x-content-type-options']);
+const FRAMING_HEADERS = new Set([
+  'connection',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'x-content-type-options',
+]);
 
 /**
  * A plain HTTP error answer that closes the connection. Extra headers (they may come from

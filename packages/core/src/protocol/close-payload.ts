@@ -39,9 +39,7 @@ export function encodeClosePayload(code?: number, reason = ''): Buffer {
     return Buffer.alloc(0);
   }
   if (!Number.isInteger(code) || !isValidWireCloseCode(code)) {
-    throw new RangeError(
-      `close code ${code} may not be sent: use 1000-1003, 1007-1014 or 3000-4999`,
-    );
+    throw new RangeError(`close code ${code} may not be sent: use 1000-1003, 1007-1014 or 3000-4999`);
   }
   if (typeof reason !== 'string') throw new TypeError('the close reason must be a string');
   const reasonLength = Buffer.byteLength(reason);

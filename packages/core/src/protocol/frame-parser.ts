@@ -216,16 +216,21 @@ export class FrameParser {
     }
     if (opcode >= 0x8) {
       if (opcode > Opcode.Pong) return this.fail(invalidOpcode(opcode));
-      if (!fin) return this.fail(new WebSocketError('WS_ERR_FRAGMENTED_CONTROL', 'control frames must not be fragmented'));
+      if (!fin)
+        return this.fail(new WebSocketError('WS_ERR_FRAGMENTED_CONTROL', 'control frames must not be fragmented'));
       if (rsv !== 0) return this.fail(unexpectedRsv(rsv));
     } else if (opcode === Opcode.Continuation) {
       if (this.messageOpcode === 0) {
-        return this.fail(new WebSocketError('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame with no message to continue'));
+        return this.fail(
+          new WebSocketError('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame with no message to continue'),
+        );
       }
       if (rsv !== 0) return this.fail(unexpectedRsv(rsv));
     } else if (opcode === Opcode.Text || opcode === Opcode.Binary) {
       if (this.messageOpcode !== 0) {
-        return this.fail(new WebSocketError('WS_ERR_EXPECTED_CONTINUATION', 'new data frame inside a fragmented message'));
+        return this.fail(
+          new WebSocketError('WS_ERR_EXPECTED_CONTINUATION', 'new data frame inside a fragmented message'),
+        );
       }
       if ((rsv & ~this.allowedRsv) !== 0) return this.fail(unexpectedRsv(rsv));
     } else {
@@ -238,7 +243,9 @@ export class FrameParser {
       return this.checkLength();
     }
     if (opcode >= 0x8) {
-      return this.fail(new WebSocketError('WS_ERR_CONTROL_TOO_LONG', `control frame payload over ${MAX_CONTROL_PAYLOAD} bytes`));
+      return this.fail(
+        new WebSocketError('WS_ERR_CONTROL_TOO_LONG', `control frame payload over ${MAX_CONTROL_PAYLOAD} bytes`),
+      );
     }
     this.state = length === 126 ? State.Length16 : State.Length64;
     return true;

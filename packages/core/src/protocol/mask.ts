@@ -39,7 +39,8 @@ export function unmaskPayload(payload: Buffer, mask: number): void {
 /** Unmasks a frame payload in place from byte `from` on, where the bytes before are unmasked already. */
 export function unmaskPayloadFrom(payload: Buffer, mask: number, from: number): void {
   const rotated = rotateMask(mask, from);
-  if (nativeUnmask !== null && payload.length - from >= NATIVE_THRESHOLD) unmaskPayload(payload.subarray(from), rotated);
+  if (nativeUnmask !== null && payload.length - from >= NATIVE_THRESHOLD)
+    unmaskPayload(payload.subarray(from), rotated);
   else unmask(payload, rotated, from);
 }
 
@@ -95,7 +96,5 @@ function maskByte(mask: number, index: number): number {
 }
 
 function swap32(value: number): number {
-  return (
-    (((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | (value >>> 24)) >>> 0
-  );
+  return (((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | (value >>> 24)) >>> 0;
 }

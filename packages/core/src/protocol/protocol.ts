@@ -364,11 +364,16 @@ function asWebSocketError(error: Error): WebSocketError {
 
 function checkControlPayload(payload: Buffer): void {
   if (payload.length > MAX_CONTROL_PAYLOAD) {
-    throw new RangeError(`control frame payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD} are allowed`);
+    throw new RangeError(
+      `control frame payload is ${payload.length} bytes; at most ${MAX_CONTROL_PAYLOAD} are allowed`,
+    );
   }
 }
 
 function truncateReason(message: string): string {
   if (Buffer.byteLength(message) <= MAX_CLOSE_REASON_BYTES) return message;
-  return Buffer.from(message).subarray(0, MAX_CLOSE_REASON_BYTES).toString('utf8').replace(/\uFFFD$/, '');
+  return Buffer.from(message)
+    .subarray(0, MAX_CLOSE_REASON_BYTES)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
 }

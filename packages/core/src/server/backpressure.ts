@@ -74,7 +74,12 @@ export function resolveBackpressure(
   if (mark > maxBufferedAmount) {
     throw new RangeError(`option sendHighWaterMark (${mark}) must not exceed maxBufferedAmount (${maxBufferedAmount})`);
   }
-  return { maxBufferedAmount, sendHighWaterMark: mark, policy, readPauseThreshold: Math.min(maxBufferedAmount / 2, MAX_READ_PAUSE_THRESHOLD) };
+  return {
+    maxBufferedAmount,
+    sendHighWaterMark: mark,
+    policy,
+    readPauseThreshold: Math.min(maxBufferedAmount / 2, MAX_READ_PAUSE_THRESHOLD),
+  };
 }
 
 /** Whether a message of `size` bytes may join the `buffered` bytes a connection holds. */

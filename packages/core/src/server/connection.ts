@@ -401,7 +401,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   /** Some later event must lead to `drain`; never this call, so a listener added after it hears it. */
   private expectDrain(): void {
     this.drainOwed = true;
-    if (this.wire.pendingBytes === 0 && !this.socket.writableNeedDrain) this.socket.write(EMPTY, () => this.settleDrain());
+    if (this.wire.pendingBytes === 0 && !this.socket.writableNeedDrain)
+      this.socket.write(EMPTY, () => this.settleDrain());
   }
 
   /** After a message was queued: past the high-water mark, `drain` will follow. */

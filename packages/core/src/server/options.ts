@@ -4,7 +4,12 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Extension } from '../extension/extension';
 import { checkExtensionList } from '../handshake/negotiate';
 import { originListCheck } from '../handshake/origin';
-import { type BackpressureLimits, type BackpressurePolicy, DEFAULT_MAX_BUFFERED_AMOUNT, resolveBackpressure } from './backpressure';
+import {
+  type BackpressureLimits,
+  type BackpressurePolicy,
+  DEFAULT_MAX_BUFFERED_AMOUNT,
+  resolveBackpressure,
+} from './backpressure';
 import type { Plugin } from './plugin';
 import type { UpgradeRequest } from './transport';
 
@@ -167,7 +172,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   const backpressure = resolveBackpressure(
     positive('maxBufferedAmount', options.maxBufferedAmount, DEFAULTS.maxBufferedAmount, true),
-    options.sendHighWaterMark === undefined ? undefined : positive('sendHighWaterMark', options.sendHighWaterMark, 0, true),
+    options.sendHighWaterMark === undefined
+      ? undefined
+      : positive('sendHighWaterMark', options.sendHighWaterMark, 0, true),
     policy,
   );
   return {

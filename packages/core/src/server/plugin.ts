@@ -54,13 +54,17 @@ export interface PluginInstance {
  * Calls every plugin's `close()`. Returns a promise that settles once the asynchronous ones have
  * (it never rejects), or null if none was asynchronous. A throw or a rejection goes to `onError`.
  */
-export function closePlugins(plugins: readonly PluginInstance[], onError: (error: Error) => void): Promise<void> | null {
+export function closePlugins(
+  plugins: readonly PluginInstance[],
+  onError: (error: Error) => void,
+): Promise<void> | null {
   const waiting: Promise<void>[] = [];
   const report = (error: unknown): void => onError(error instanceof Error ? error : new Error(String(error)));
   for (const plugin of plugins) {
     try {
       const result = plugin.close?.();
-      if (typeof (result as Promise<void> | undefined)?.then === 'function') waiting.push(Promise.resolve(result).catch(report));
+      if (typeof (result as Promise<void> | undefined)?.then === 'function')
+        waiting.push(Promise.resolve(result).catch(report));
     } catch (error) {
       report(error);
     }

@@ -344,4 +344,3 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     this.emit('shutdown');
   }
 }
-

@@ -91,7 +91,8 @@ export class TimerWheel<T extends WheelEntry> {
    */
   schedule(entry: T, ticks: number): void {
     if (this.closed) return;
-    if (!(Number.isInteger(ticks) && ticks >= 1)) throw new RangeError(`ticks must be a positive integer, got ${ticks}`);
+    if (!(Number.isInteger(ticks) && ticks >= 1))
+      throw new RangeError(`ticks must be a positive integer, got ${ticks}`);
     if (entry.wheelList !== UNSCHEDULED) this.unlink(entry);
     else this.entries += 1;
     // Following the clock: ticks the late timer has yet to turn are not part of the wait.

@@ -150,7 +150,12 @@ function settle(handshake: VerifiedHandshake, result: VerifyResult): void {
 }
 
 /** `allowedOrigins`, before `verifyClient`: false once the socket has been answered (403, or 500 if the check threw). */
-function originAllowed(host: UpgradeHost, request: UpgradeRequest, socket: Duplex, transport: HandshakeTransport): boolean {
+function originAllowed(
+  host: UpgradeHost,
+  request: UpgradeRequest,
+  socket: Duplex,
+  transport: HandshakeTransport,
+): boolean {
   const check = host.options.allowedOrigins;
   if (check === undefined) return true;
   const origin = request.headers.origin;

@@ -29,7 +29,8 @@ function decode(chain: ExtensionChain, payload: string, rsv = 0, fin = true): Re
 
 function encode(chain: ExtensionChain, payload: string, compress = true, binary = false): Result[] {
   const results: Result[] = [];
-  const done: EncodeCallback = (error, out, rsv) => results.push({ error, payload: out && out.toString('latin1'), rsv });
+  const done: EncodeCallback = (error, out, rsv) =>
+    results.push({ error, payload: out && out.toString('latin1'), rsv });
   chain.encode(Buffer.from(payload, 'latin1'), { binary, compress }, done);
   return results;
 }
@@ -151,23 +152,32 @@ describe('RFC 6455 §9: errors', () => {
     expect(log).toEqual([]);
   });
 
-  it.each(['decode', 'encode'] as const)('turns a codec that throws on %s into WS_ERR_EXTENSION_FAILED (1011)', (step) => {
-    const chain = new ExtensionChain([throwingCodec('kaboom')]);
-    const [result] = step === 'decode' ? decode(chain, 'x') : encode(chain, 'x');
-    expect(result.error).toBeInstanceOf(WebSocketError);
-    expect({ code: (result.error as WebSocketError).code, closeCode: (result.error as WebSocketError).closeCode }).toEqual({
-      code: 'WS_ERR_EXTENSION_FAILED',
-      closeCode: 1011,
-    });
-    expect(result.error!.message).toContain('kaboom');
-    expect(result.payload).toBeNull();
-  });
+  it.each(['decode', 'encode'] as const)(
+    'turns a codec that throws on %s into WS_ERR_EXTENSION_FAILED (1011)',
+    (step) => {
+      const chain = new ExtensionChain([throwingCodec('kaboom')]);
+      const [result] = step === 'decode' ? decode(chain, 'x') : encode(chain, 'x');
+      expect(result.error).toBeInstanceOf(WebSocketError);
+      expect({
+        code: (result.error as WebSocketError).code,
+        closeCode: (result.error as WebSocketError).closeCode,
+      }).toEqual({
+        code: 'WS_ERR_EXTENSION_FAILED',
+        closeCode: 1011,
+      });
+      expect(result.error!.message).toContain('kaboom');
+      expect(result.payload).toBeNull();
+    },
+  );
 
-  it.each(['decode', 'encode'] as const)('turns a codec that gives back no data on %s into WS_ERR_EXTENSION_FAILED', (step) => {
-    const chain = new ExtensionChain([emptyCodec()]);
-    const [result] = step === 'decode' ? decode(chain, 'x') : encode(chain, 'x');
-    expect((result.error as WebSocketError).code).toBe('WS_ERR_EXTENSION_FAILED');
-  });
+  it.each(['decode', 'encode'] as const)(
+    'turns a codec that gives back no data on %s into WS_ERR_EXTENSION_FAILED',
+    (step) => {
+      const chain = new ExtensionChain([emptyCodec()]);
+      const [result] = step === 'decode' ? decode(chain, 'x') : encode(chain, 'x');
+      expect((result.error as WebSocketError).code).toBe('WS_ERR_EXTENSION_FAILED');
+    },
+  );
 
   it.each(['decode', 'encode'] as const)(
     "lets an error thrown by the caller's %s callback out, instead of reporting a codec failure",

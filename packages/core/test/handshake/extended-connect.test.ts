@@ -1,5 +1,10 @@
 /** RFC 8441 §4-5 as pure functions: an HTTP/2 header block in, an upgrade or a refusal out. */
-import { acceptBlock, isWebSocketConnect, refusalBlock, validateExtendedConnect } from '../../src/handshake/extended-connect';
+import {
+  acceptBlock,
+  isWebSocketConnect,
+  refusalBlock,
+  validateExtendedConnect,
+} from '../../src/handshake/extended-connect';
 import { isRejection } from '../../src/handshake/handshake';
 
 const VALID = {
@@ -78,7 +83,11 @@ describe('the answers', () => {
 
   it('refuses with the status, a text body type and only safe extra headers', () => {
     expect(
-      refusalBlock({ status: 426, message: 'v', headers: { 'Sec-WebSocket-Version': '13', 'Transfer-Encoding': 'chunked' } }),
+      refusalBlock({
+        status: 426,
+        message: 'v',
+        headers: { 'Sec-WebSocket-Version': '13', 'Transfer-Encoding': 'chunked' },
+      }),
     ).toEqual({
       ':status': 426,
       'sec-websocket-version': '13',

@@ -15,7 +15,11 @@ const offer = (name: string, ...params: [string, string | true][]): ExtensionOff
 describe('RFC 6455 §9.1: parsing offers', () => {
   it.each([
     ['one name', 'permessage-deflate', [offer('permessage-deflate')]],
-    ['a flag', 'permessage-deflate; client_max_window_bits', [offer('permessage-deflate', ['client_max_window_bits', true])]],
+    [
+      'a flag',
+      'permessage-deflate; client_max_window_bits',
+      [offer('permessage-deflate', ['client_max_window_bits', true])],
+    ],
     [
       'params with and without values',
       'permessage-deflate; client_max_window_bits=10; server_no_context_takeover',
@@ -106,7 +110,15 @@ describe('RFC 6455 §9.1: formatting an answer', () => {
     ['a name alone', 'a', [], 'a'],
     ['a flag', 'a', [{ name: 'x', value: true }], 'a; x'],
     ['a token value', 'a', [{ name: 'x', value: '10' }], 'a; x=10'],
-    ['several params', 'a', [{ name: 'x', value: true }, { name: 'y', value: '2' }], 'a; x; y=2'],
+    [
+      'several params',
+      'a',
+      [
+        { name: 'x', value: true },
+        { name: 'y', value: '2' },
+      ],
+      'a; x; y=2',
+    ],
     ['a value with a space, quoted', 'a', [{ name: 'x', value: '1 0' }], 'a; x="1 0"'],
     ['quotes and backslashes, escaped', 'a', [{ name: 'x', value: 'say "hi" \\o/' }], 'a; x="say \\"hi\\" \\\\o/"'],
     ['an empty value, quoted', 'a', [{ name: 'x', value: '' }], 'a; x=""'],
@@ -115,7 +127,9 @@ describe('RFC 6455 §9.1: formatting an answer', () => {
   });
 
   it('parses back what it formats, for token names and values (fast-check)', () => {
-    const tchar = fc.constantFrom(...Array.from({ length: 128 }, (_, c) => String.fromCharCode(c)).filter((c) => isTokenChar(c.charCodeAt(0))));
+    const tchar = fc.constantFrom(
+      ...Array.from({ length: 128 }, (_, c) => String.fromCharCode(c)).filter((c) => isTokenChar(c.charCodeAt(0))),
+    );
     const token = fc.array(tchar, { minLength: 1, maxLength: 8 }).map((chars) => chars.join(''));
     const param = fc.record({ name: token, value: fc.oneof(fc.constant(true as const), token) });
     fc.assert(

@@ -3,7 +3,15 @@
  * each sees every offer bearing its name; a decline (or a throw on hostile offers) leaves the
  * extension out and the handshake goes on; accepted extensions' RSV bits add up.
  */
-import { Rsv1, Rsv2, Rsv3, type Extension, type ExtensionAcceptance, type ExtensionOffer, type ExtensionParam } from '@ws/core';
+import {
+  Rsv1,
+  Rsv2,
+  Rsv3,
+  type Extension,
+  type ExtensionAcceptance,
+  type ExtensionOffer,
+  type ExtensionParam,
+} from '@ws/core';
 import { checkExtensionList, negotiateExtensions } from '../../src/handshake/negotiate';
 import { tagCodec } from '../helpers/sans-io-codecs';
 
@@ -12,7 +20,12 @@ interface FakeExtension extends Extension {
 }
 
 /** Accepts the first offer (answering `params`), declines, or throws, as told. */
-function extension(name: string, rsv: number, behaviour: 'accept' | 'decline' | 'throw' = 'accept', params: ExtensionParam[] = []): FakeExtension {
+function extension(
+  name: string,
+  rsv: number,
+  behaviour: 'accept' | 'decline' | 'throw' = 'accept',
+  params: ExtensionParam[] = [],
+): FakeExtension {
   const seen: (readonly ExtensionOffer[])[] = [];
   return {
     name,
@@ -64,7 +77,10 @@ describe('RFC 6455 §9.1: negotiateExtensions', () => {
   });
 
   it('leaves a declining extension out, its RSV bit unclaimed', () => {
-    const result = negotiateExtensions([extension('a', Rsv1, 'decline'), extension('b', Rsv2)], [offer('a'), offer('b')]);
+    const result = negotiateExtensions(
+      [extension('a', Rsv1, 'decline'), extension('b', Rsv2)],
+      [offer('a'), offer('b')],
+    );
     expect(result.accepted.map((a) => a.extension.name)).toEqual(['b']);
     expect(result.header).toBe('b');
     expect(result.rsv).toBe(Rsv2);
@@ -79,11 +95,19 @@ describe('RFC 6455 §9.1: negotiateExtensions', () => {
   });
 
   it('gives nothing when every extension declines', () => {
-    expect(negotiateExtensions([extension('a', Rsv1, 'decline')], [offer('a')])).toEqual({ accepted: [], header: '', rsv: 0 });
+    expect(negotiateExtensions([extension('a', Rsv1, 'decline')], [offer('a')])).toEqual({
+      accepted: [],
+      header: '',
+      rsv: 0,
+    });
   });
 
   it('ignores offers for extensions the server does not have', () => {
-    expect(negotiateExtensions([extension('a', Rsv1)], [offer('unknown')])).toEqual({ accepted: [], header: '', rsv: 0 });
+    expect(negotiateExtensions([extension('a', Rsv1)], [offer('unknown')])).toEqual({
+      accepted: [],
+      header: '',
+      rsv: 0,
+    });
   });
 
   it('does not ask an extension the client did not offer', () => {

@@ -5,7 +5,13 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { acceptKey, isValidKey } from '../../src/handshake/accept-key';
-import { acceptHeaders, acceptResponse, rejectResponse, validateUpgrade, type HandshakeRejection } from '../../src/handshake/handshake';
+import {
+  acceptHeaders,
+  acceptResponse,
+  rejectResponse,
+  validateUpgrade,
+  type HandshakeRejection,
+} from '../../src/handshake/handshake';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';

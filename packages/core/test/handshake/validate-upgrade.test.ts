@@ -10,7 +10,9 @@ const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 type Headers = Record<string, string | string[] | undefined>;
 
 /** A valid request (as Node hands it over: lower-case header names), with changes. */
-function head(changes: { method?: string; version?: [number, number]; headers?: Headers; remove?: string[] } = {}): UpgradeRequestHead {
+function head(
+  changes: { method?: string; version?: [number, number]; headers?: Headers; remove?: string[] } = {},
+): UpgradeRequestHead {
   const headers: Headers = {
     host: 'example.com',
     upgrade: 'websocket',
@@ -21,7 +23,12 @@ function head(changes: { method?: string; version?: [number, number]; headers?: 
   };
   for (const name of changes.remove ?? []) delete headers[name];
   const [major, minor] = changes.version ?? [1, 1];
-  return { method: 'method' in changes ? changes.method : 'GET', httpVersionMajor: major, httpVersionMinor: minor, headers };
+  return {
+    method: 'method' in changes ? changes.method : 'GET',
+    httpVersionMajor: major,
+    httpVersionMinor: minor,
+    headers,
+  };
 }
 
 function status(request: UpgradeRequestHead): number {

@@ -29,7 +29,10 @@ export interface RunOptions extends ChildOptions {
 }
 
 /** Runs `file` in a child `node` and returns the JSON it printed last. */
-export function runScript(file: string, { args = [], execArgv = [], timeoutMs = 15_000 }: RunOptions = {}): Promise<unknown> {
+export function runScript(
+  file: string,
+  { args = [], execArgv = [], timeoutMs = 15_000 }: RunOptions = {},
+): Promise<unknown> {
   const name = path.basename(file);
   return new Promise((resolve, reject) => {
     execFile(

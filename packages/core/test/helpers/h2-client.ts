@@ -63,7 +63,9 @@ export async function h2Request(
     stream.once('response', (responseHeaders) =>
       resolve({ status: Number(responseHeaders[':status']), headers: responseHeaders, stream }),
     );
-    stream.once('close', () => reject(new Error(`stream closed without a response (RST_STREAM code ${stream.rstCode})`)));
+    stream.once('close', () =>
+      reject(new Error(`stream closed without a response (RST_STREAM code ${stream.rstCode})`)),
+    );
   });
   return withTimeout(answer, ms, 'the response headers');
 }

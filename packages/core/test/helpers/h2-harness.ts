@@ -53,7 +53,10 @@ export class H2Harness {
   }
 
   /** A core `Server` attached to a fresh `Http2SecureServer`, with its events recorded. */
-  async server(options: Omit<ServerOptions, 'server' | 'port' | 'noServer'> = {}, setup: H2Setup = {}): Promise<H2Started> {
+  async server(
+    options: Omit<ServerOptions, 'server' | 'port' | 'noServer'> = {},
+    setup: H2Setup = {},
+  ): Promise<H2Started> {
     const { httpServer, port } = await this.http2(setup);
     const server = this.adopt(new Server({ ...options, server: httpServer }));
     return { ...observe(server), httpServer, port };
@@ -74,14 +77,12 @@ export class H2Harness {
   async cleanup(): Promise<void> {
     for (const session of this.sessions) session.destroy();
     await Promise.all(
-      [...this.servers].map((server) =>
-        withTimeout(server.close(), 2000, 'server.close').catch(
-          () => undefined,
-        ),
-      ),
+      [...this.servers].map((server) => withTimeout(server.close(), 2000, 'server.close').catch(() => undefined)),
     );
     for (const session of this.serverSessions) session.destroy();
-    await Promise.all([...this.httpServers].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(
+      [...this.httpServers].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
     this.sessions.clear();
     this.servers.clear();
     this.httpServers.clear();

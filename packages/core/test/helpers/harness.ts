@@ -122,11 +122,7 @@ export class Harness {
     for (const client of this.clients) client.ws.terminate();
     for (const socket of this.sockets) socket.destroy();
     await Promise.all(
-      [...this.servers].map((server) =>
-        withTimeout(server.close(), 2000, 'server.close').catch(
-          () => undefined,
-        ),
-      ),
+      [...this.servers].map((server) => withTimeout(server.close(), 2000, 'server.close').catch(() => undefined)),
     );
     await Promise.all(
       [...this.httpServers].map(

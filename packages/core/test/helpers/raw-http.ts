@@ -26,9 +26,7 @@ export interface RawResponse {
 export type HeaderOverrides = Record<string, string | null>;
 
 /** A valid RFC 6455 §4.1 opening handshake, with overrides applied in place. */
-export function upgradeRequest(
-  options: { path?: string; method?: string; headers?: HeaderOverrides } = {},
-): string {
+export function upgradeRequest(options: { path?: string; method?: string; headers?: HeaderOverrides } = {}): string {
   const fields: Record<string, string | null> = {
     Host: '127.0.0.1',
     Upgrade: 'websocket',
@@ -98,7 +96,10 @@ export function readResponse(socket: net.Socket, ms = DEFAULT_WAIT_MS): Promise<
       else socket.resume();
       resolve({ status, statusLine, headers, rest: buffered.subarray(end + 4), socket, closed });
     };
-    const onClose = (): void => reject(new Error(`connection closed before a response head (got ${JSON.stringify(buffered.toString('latin1'))})`));
+    const onClose = (): void =>
+      reject(
+        new Error(`connection closed before a response head (got ${JSON.stringify(buffered.toString('latin1'))})`),
+      );
     socket.on('data', onData);
     socket.once('close', onClose);
   });

@@ -131,7 +131,8 @@ function sendLoop(command: Command): void {
       const payload = randomBytes(size);
       for (const connection of server.clients) {
         let tally = counts.get(connection);
-        if (tally === undefined) counts.set(connection, (tally = { accepted: 0, backpressure: 0, dropped: 0, 'not-open': 0 }));
+        if (tally === undefined)
+          counts.set(connection, (tally = { accepted: 0, backpressure: 0, dropped: 0, 'not-open': 0 }));
         tally[connection.send(payload)]++;
       }
     }

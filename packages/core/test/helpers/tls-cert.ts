@@ -18,7 +18,8 @@ function der(tag: number, content: Buffer): Buffer {
 
 const sequence = (...items: Buffer[]): Buffer => der(0x30, Buffer.concat(items));
 const set = (...items: Buffer[]): Buffer => der(0x31, Buffer.concat(items));
-const integer = (bytes: Buffer): Buffer => der(0x02, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+const integer = (bytes: Buffer): Buffer =>
+  der(0x02, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
 const utf8String = (text: string): Buffer => der(0x0c, Buffer.from(text, 'utf8'));
 const octetString = (bytes: Buffer): Buffer => der(0x04, bytes);
 const bitString = (bytes: Buffer): Buffer => der(0x03, Buffer.concat([Buffer.from([0]), bytes]));
@@ -71,7 +72,10 @@ export function selfSignedCertificate(host = '127.0.0.1'): { key: string; cert: 
   );
   const signature = crypto.sign('sha256', tbs, { key: privateKey, dsaEncoding: 'der' });
   const certificate = sequence(tbs, algorithm, bitString(signature));
-  const body = certificate.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
+  const body = certificate
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd();
   return {
     key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     cert: `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`,

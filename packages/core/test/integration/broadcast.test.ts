@@ -39,7 +39,9 @@ describe('server.broadcast', () => {
   it('honours filter', async () => {
     const started = await h.server();
     const { clients, connections } = await clientsOf(h, started, 4);
-    started.server.broadcast('even only', { filter: (c: Connection) => Number(c.request.url?.split('=')[1]) % 2 === 0 });
+    started.server.broadcast('even only', {
+      filter: (c: Connection) => Number(c.request.url?.split('=')[1]) % 2 === 0,
+    });
     expect(await receivedBeforeMarker(clients, connections)).toEqual([['even only'], [], ['even only'], []]);
   });
 
@@ -47,7 +49,11 @@ describe('server.broadcast', () => {
     const started = await h.server();
     const { clients, connections } = await clientsOf(h, started, 3);
     started.server.broadcast('not to the sender', { except: connections[1] });
-    expect(await receivedBeforeMarker(clients, connections)).toEqual([['not to the sender'], [], ['not to the sender']]);
+    expect(await receivedBeforeMarker(clients, connections)).toEqual([
+      ['not to the sender'],
+      [],
+      ['not to the sender'],
+    ]);
   });
 
   it('skips clients that have closed', async () => {

@@ -46,7 +46,10 @@ describe('RFC 6455 §5.5.1: the echo carries the client code and reason', () => 
     const { events } = await connection();
     raw.sendClose(4000, 'bye');
     expect(await events.nth('close')).toEqual([4000, 'bye', true]);
-    expect(events.log.map((e) => e.event).filter((e) => e === 'closing' || e === 'close')).toEqual(['closing', 'close']);
+    expect(events.log.map((e) => e.event).filter((e) => e === 'closing' || e === 'close')).toEqual([
+      'closing',
+      'close',
+    ]);
     expect(events.all('closing')).toEqual([[4000, 'bye']]);
   });
 });

@@ -81,7 +81,9 @@ describe('handshakeTimeout in standalone mode: a deadline, not an idle timeout',
 describe('handshakeTimeout in attached mode: only the async verifyClient', () => {
   it('answers 408 when verifyClient has not answered within handshakeTimeout of the upgrade', async () => {
     const { httpServer, port } = await h.httpServer();
-    h.adopt(new Server({ server: httpServer, handshakeTimeout: 600, verifyClient: () => new Promise(() => undefined) }));
+    h.adopt(
+      new Server({ server: httpServer, handshakeTimeout: 600, verifyClient: () => new Promise(() => undefined) }),
+    );
     const socket = await connectTcp(port, h.trackSocket);
     const started = performance.now();
     socket.write(upgradeRequest());
@@ -132,7 +134,11 @@ describe('2,000 slowloris sockets at once', () => {
       expect(performance.now() - healthyStarted).toBeLessThan(2000);
       expect(lifetimes).toEqual([]); // all 2,000 were still there meanwhile
 
-      await until(() => lifetimes.length === COUNT, 'every slowloris socket to be dropped', timeout + 3 * LATE_MARGIN + 1000);
+      await until(
+        () => lifetimes.length === COUNT,
+        'every slowloris socket to be dropped',
+        timeout + 3 * LATE_MARGIN + 1000,
+      );
       expect(Math.min(...lifetimes)).toBeGreaterThanOrEqual(timeout - 50);
       // Wider than for one socket: this process also plays the 2,000 clients, and shares the machine.
       expect(Math.max(...lifetimes)).toBeLessThanOrEqual(timeout + 3 * LATE_MARGIN);

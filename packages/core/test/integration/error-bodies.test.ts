@@ -30,7 +30,8 @@ async function wholeResponse(port: number, request: string): Promise<WholeRespon
   const end = raw.indexOf('\r\n\r\n');
   const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');
   const headers: Record<string, string> = {};
-  for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+  for (const line of lines)
+    headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
   return { status: Number(statusLine.split(' ')[1]), headers, body: raw.slice(end + 4), raw };
 }
 

@@ -19,9 +19,24 @@ describe('RFC 6455 §7.1.7: a failed connection', () => {
     ['a 126-byte ping', 'WS_ERR_CONTROL_TOO_LONG', 1002, frame({ opcode: op.ping, payload: Buffer.alloc(126) })],
     ['a continuation first', 'WS_ERR_UNEXPECTED_CONTINUATION', 1002, frame({ opcode: op.continuation, payload: 'x' })],
     ['a new message mid-message', 'WS_ERR_EXPECTED_CONTINUATION', 1002, Buffer.concat([text('a', false), text('b')])],
-    ['a 64-bit length with the top bit set', 'WS_ERR_INVALID_LENGTH', 1002, Buffer.concat([frameHeader(op.binary, 2n ** 63n), Buffer.alloc(4)])],
-    ['a 1-byte close payload', 'WS_ERR_INVALID_CLOSE_PAYLOAD', 1002, frame({ opcode: op.close, payload: Buffer.from([3]) })],
-    ['close code 1005', 'WS_ERR_INVALID_CLOSE_CODE', 1002, frame({ opcode: op.close, payload: Buffer.from([0x03, 0xed]) })],
+    [
+      'a 64-bit length with the top bit set',
+      'WS_ERR_INVALID_LENGTH',
+      1002,
+      Buffer.concat([frameHeader(op.binary, 2n ** 63n), Buffer.alloc(4)]),
+    ],
+    [
+      'a 1-byte close payload',
+      'WS_ERR_INVALID_CLOSE_PAYLOAD',
+      1002,
+      frame({ opcode: op.close, payload: Buffer.from([3]) }),
+    ],
+    [
+      'close code 1005',
+      'WS_ERR_INVALID_CLOSE_CODE',
+      1002,
+      frame({ opcode: op.close, payload: Buffer.from([0x03, 0xed]) }),
+    ],
     ['invalid UTF-8', 'WS_ERR_INVALID_UTF8', 1007, text(Buffer.from([0xff]))],
     ['an oversized message', 'WS_ERR_MESSAGE_TOO_BIG', 1009, binary(Buffer.alloc(65))],
   ])('%s emits error (%s, closeCode %i) on the connection', async (_, code, closeCode, sent) => {

@@ -35,7 +35,13 @@ describe('RFC 6455 §9.1: negotiation', () => {
     await h.request(port, upgradeRequest(withOffer('x-xor; key=300; flag, other; a=1, x-xor;key="9"')));
     expect(extension.stats.offers).toEqual([
       [
-        { name: 'x-xor', params: [{ name: 'key', value: '300' }, { name: 'flag', value: true }] },
+        {
+          name: 'x-xor',
+          params: [
+            { name: 'key', value: '300' },
+            { name: 'flag', value: true },
+          ],
+        },
         { name: 'x-xor', params: [{ name: 'key', value: '9' }] },
       ],
     ]);
@@ -94,7 +100,10 @@ describe('RFC 6455 §5.2: RSV bits and negotiated extensions', () => {
   it.each<[string, Buffer[]]>([
     ['RSV1 (not claimed by x-xor)', [frame({ opcode: op.text, rsv: 0b100, payload: 'a' })]],
     ['RSV3 (not claimed by x-xor)', [frame({ opcode: op.text, rsv: 0b001, payload: 'a' })]],
-    ['RSV2 on a continuation frame', [text('a', false), frame({ opcode: op.continuation, rsv: XOR_RSV, payload: 'b' })]],
+    [
+      'RSV2 on a continuation frame',
+      [text('a', false), frame({ opcode: op.continuation, rsv: XOR_RSV, payload: 'b' })],
+    ],
     ['RSV2 on a ping', [frame({ opcode: op.ping, rsv: XOR_RSV, payload: 'p' })]],
   ])('closes with 1002 on %s', async (_, frames) => {
     const { port } = await h.server({ extensions: [xorExtension()] });

@@ -47,8 +47,16 @@ const framingCases: Case[] = [
   ['a UTF-16 surrogate (ED A0 80)', 1007, text(bytes(0xed, 0xa0, 0x80))],
   ['a code point past U+10FFFF (F4 90 80 80)', 1007, text(bytes(0xf4, 0x90, 0x80, 0x80))],
   ['a sequence cut short at the end of the message', 1007, text(bytes(0x61, 0xe2, 0x82))],
-  ['a bad continuation byte in a later fragment', 1007, Buffer.concat([text(bytes(0x61, 0xe2), false), continuation(bytes(0x28, 0xa1))])],
-  ['a sequence cut short across the final fragment', 1007, Buffer.concat([text(bytes(0xf0, 0x9f), false), continuation(bytes(0x98))])],
+  [
+    'a bad continuation byte in a later fragment',
+    1007,
+    Buffer.concat([text(bytes(0x61, 0xe2), false), continuation(bytes(0x28, 0xa1))]),
+  ],
+  [
+    'a sequence cut short across the final fragment',
+    1007,
+    Buffer.concat([text(bytes(0xf0, 0x9f), false), continuation(bytes(0x98))]),
+  ],
   // §5.5.1: a close payload is empty or a 2-byte code then UTF-8.
   ['a close frame with a 1-byte payload', 1002, frame({ opcode: op.close, payload: bytes(0x03) })],
   ...[0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535].map((code): Case => [
@@ -111,7 +119,11 @@ describe('RFC 6455 §5.4, §8.1: valid input near the edges', () => {
     const { port, events } = await h.server();
     const raw = await h.raw(port);
     const euro = Buffer.from('€');
-    raw.send(text(euro.subarray(0, 1), false), continuation(euro.subarray(1, 2), false), continuation(euro.subarray(2)));
+    raw.send(
+      text(euro.subarray(0, 1), false),
+      continuation(euro.subarray(1, 2), false),
+      continuation(euro.subarray(2)),
+    );
     expect((await events.nth('message'))[0]).toBe('€');
   });
 

@@ -33,7 +33,9 @@ function answerToClose(payload: Buffer): number[] {
 }
 
 /** Pure noise. (With the fixed seed it never happens to hold a valid close frame.) */
-const noise = fc.uint8Array({ minLength: 1, maxLength: 300 }).map((bytes): Hostile => ({ bytes: Buffer.from(bytes), alsoAllowed: [] }));
+const noise = fc
+  .uint8Array({ minLength: 1, maxLength: 300 })
+  .map((bytes): Hostile => ({ bytes: Buffer.from(bytes), alsoAllowed: [] }));
 
 /**
  * A masked header for any opcode but close, any RSV bits and any 64-bit length, then noise.
@@ -86,7 +88,10 @@ const frames = fc
     const parts = sequence.map((f) => frame({ ...f, payload: Buffer.from(f.payload) }));
     if (close === null) return { bytes: Buffer.concat(parts), alsoAllowed: [] };
     const payload = Buffer.from(close);
-    return { bytes: Buffer.concat([...parts, frame({ opcode: op.close, payload })]), alsoAllowed: answerToClose(payload) };
+    return {
+      bytes: Buffer.concat([...parts, frame({ opcode: op.close, payload })]),
+      alsoAllowed: answerToClose(payload),
+    };
   });
 
 describe('hostile bytes after a valid handshake', () => {

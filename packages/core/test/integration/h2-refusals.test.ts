@@ -87,7 +87,11 @@ describe('refusals over HTTP/2', () => {
       verifyClient: (request) =>
         request.headers['x-token'] === 'ok'
           ? true
-          : { status: 403, message: 'no token', headers: { 'x-reason': 'token', connection: 'close', 'bad\nname': 'x' } },
+          : {
+              status: 403,
+              message: 'no token',
+              headers: { 'x-reason': 'token', connection: 'close', 'bad\nname': 'x' },
+            },
     });
     const answer = await refusal(port, '/');
     expect([answer.status, answer.body, answer.headers['x-reason'], answer.headers.connection]).toEqual([
@@ -120,7 +124,10 @@ describe('refusals over HTTP/2', () => {
   });
 
   it('answers 408 when verifyClient outlasts handshakeTimeout', async () => {
-    const { port } = await h2.server({ handshakeTimeout: 100, verifyClient: () => new Promise<boolean>(() => undefined) });
+    const { port } = await h2.server({
+      handshakeTimeout: 100,
+      verifyClient: () => new Promise<boolean>(() => undefined),
+    });
     expect((await refusal(port, '/')).status).toBe(408);
   });
 
@@ -142,8 +149,8 @@ describe('refusals over HTTP/2', () => {
   });
 });
 
-describe('other CONNECTs are the application\'s', () => {
-  it('leaves a :protocol other than websocket to the application\'s connect handler', async () => {
+describe("other CONNECTs are the application's", () => {
+  it("leaves a :protocol other than websocket to the application's connect handler", async () => {
     const { port, httpServer } = await h2.server({}, { onRequest: (_request, response) => response.end('page') });
     httpServer.on('connect', (request: Http2ServerRequest, response: Http2ServerResponse) => {
       if (request.headers[':protocol'] === 'websocket') return; // ours, as the README says

@@ -143,7 +143,9 @@ describe('modes a framework uses', () => {
     const opened: string[] = [];
     httpServer.on('stream', (stream, headers) => {
       if (!isWebSocketConnect(headers)) return stream.respond({ ':status': 204 }, { endStream: true });
-      server.handleStream(stream, headers, (connection, request) => opened.push(`${connection.transport} ${request.url}`));
+      server.handleStream(stream, headers, (connection, request) =>
+        opened.push(`${connection.transport} ${request.url}`),
+      );
     });
     const client = await openH2(await h2.session(port), { path: '/live' });
     await until(() => opened.length === 1, 'the callback');
@@ -157,7 +159,11 @@ describe('modes a framework uses', () => {
     const a = h2.adopt(new Server({ server: httpServer, path: '/a' }));
     const b = h2.adopt(new Server({ server: httpServer, path: '/b' }));
     const session = await h2.session(port);
-    await Promise.all([openH2(session, { path: '/a' }), openH2(session, { path: '/b' }), openH2(session, { path: '/b' })]);
+    await Promise.all([
+      openH2(session, { path: '/a' }),
+      openH2(session, { path: '/b' }),
+      openH2(session, { path: '/b' }),
+    ]);
     expect([a.clients.size, b.clients.size]).toEqual([1, 2]);
   });
 });

@@ -139,7 +139,7 @@ describe('closing: every path ends the stream, and only that stream', () => {
     expect(client.stream.rstCode).toBe(constants.NGHTTP2_CANCEL);
   });
 
-  it('a stream reset mid-message is 1006, and the session\'s other streams carry on', async () => {
+  it("a stream reset mid-message is 1006, and the session's other streams carry on", async () => {
     const { port, server, events } = await h2.server();
     server.on('connection', echo);
     const session = await h2.session(port);

@@ -94,7 +94,10 @@ describe('RFC 6455 §4.2.1: refusing malformed requests', () => {
     ['a key of 17 bytes', { 'Sec-WebSocket-Key': keyOfBytes(17) }],
     ['a key that is not base64', { 'Sec-WebSocket-Key': '!!!!not*base64$$$$$$$==' }],
     ['a key with a bad padding', { 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ=' }],
-    ['two keys (RFC 6455 §11.3.1: at most once)', { 'Sec-WebSocket-Key': `${RFC_KEY}\r\nSec-WebSocket-Key: ${RFC_KEY}` }],
+    [
+      'two keys (RFC 6455 §11.3.1: at most once)',
+      { 'Sec-WebSocket-Key': `${RFC_KEY}\r\nSec-WebSocket-Key: ${RFC_KEY}` },
+    ],
     ['no Sec-WebSocket-Version', { 'Sec-WebSocket-Version': null }],
   ])('answers 400 to %s', async (_, headers) => {
     const { port } = await h.server();

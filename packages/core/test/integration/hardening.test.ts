@@ -10,7 +10,12 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { Server, WebSocketError } from '@ws/core';
 import { delay, until, withTimeout } from '../helpers/events';
 import { FrameReader, frame, op, ping, text } from '../helpers/frames';
-import { startServerProcess, useServerProcesses, type ServerProcess, type ServerProcessStats } from '../helpers/hardening-child';
+import {
+  startServerProcess,
+  useServerProcesses,
+  type ServerProcess,
+  type ServerProcessStats,
+} from '../helpers/hardening-child';
 import { failingDecode } from '../helpers/hardening-extensions';
 import { frameHeaderWithKey, frameWithLengthForm, oneBytePerFrame } from '../helpers/hardening-frames';
 import { useHarness } from '../helpers/harness';
@@ -76,13 +81,13 @@ describe('README limits: a client that floods pings and never reads what it is s
     server?.kill();
   });
 
-  it('keeps the server\'s bufferedAmount under 16 MiB', () => {
+  it("keeps the server's bufferedAmount under 16 MiB", () => {
     // The flood did reach the server: past what makes it stop reading (4 MiB of unread answers).
     expect(after.bytesRead).toBeGreaterThan(4 * MiB);
     expect(after.maxBufferedAmount).toBeLessThan(16 * MiB);
   });
 
-  it('keeps the server process\'s RSS growth under 32 MiB', () => {
+  it("keeps the server process's RSS growth under 32 MiB", () => {
     expect(after.rss - before.rss).toBeLessThan(32 * MiB);
   });
 
@@ -112,7 +117,11 @@ describe('README limits: small pieces cost about what they carry', () => {
     const payload = randomBytes(300_000);
     const allButLast = oneBytePerFrame(payload.subarray(0, -1), op.binary, false);
     for (let i = 0; i < allButLast.length; i += 64 * 1024) await write(socket, allButLast.subarray(i, i + 64 * 1024));
-    await server.until((s) => s.bytesRead === before.bytesRead + allButLast.length, 'the server to read every frame', 10_000);
+    await server.until(
+      (s) => s.bytesRead === before.bytesRead + allButLast.length,
+      'the server to read every frame',
+      10_000,
+    );
     const during = await server.stats();
     expect(retained(during) - retained(before)).toBeLessThan(4 * MiB);
     socket.write(oneBytePerFrame(payload.subarray(-1), op.continuation, true));
@@ -167,17 +176,24 @@ describe('refused upgrades release their socket', () => {
 
   it.each<[string, number, string]>([
     ['an upgrade to a path no server serves', 404, upgradeRequest({ path: '/other' })],
-    ['an upgrade with Sec-WebSocket-Version 8', 426, upgradeRequest({ path: '/ws', headers: { 'Sec-WebSocket-Version': '8' } })],
-  ])('attached mode: %s gets %i and the server destroys its socket though the client keeps its side open', async (_, status, request) => {
-    const { httpServer, port } = await h.httpServer();
-    h.adopt(new Server({ server: httpServer, path: '/ws' }));
-    const socket = await connectHalfOpen(port);
-    socket.write(request);
-    expect((await readResponse(socket)).status).toBe(status);
-    const deadline = Date.now() + 2000;
-    while ((await openConnections(httpServer)) > 0 && Date.now() < deadline) await delay(10);
-    expect(await openConnections(httpServer)).toBe(0);
-  });
+    [
+      'an upgrade with Sec-WebSocket-Version 8',
+      426,
+      upgradeRequest({ path: '/ws', headers: { 'Sec-WebSocket-Version': '8' } }),
+    ],
+  ])(
+    'attached mode: %s gets %i and the server destroys its socket though the client keeps its side open',
+    async (_, status, request) => {
+      const { httpServer, port } = await h.httpServer();
+      h.adopt(new Server({ server: httpServer, path: '/ws' }));
+      const socket = await connectHalfOpen(port);
+      socket.write(request);
+      expect((await readResponse(socket)).status).toBe(status);
+      const deadline = Date.now() + 2000;
+      while ((await openConnections(httpServer)) > 0 && Date.now() < deadline) await delay(10);
+      expect(await openConnections(httpServer)).toBe(0);
+    },
+  );
 });
 
 describe('standalone mode: plain HTTP', () => {
@@ -194,7 +210,10 @@ describe('RFC 6455 §4.2.1: handshake strictness', () => {
   it.each<[string, string]>([
     ['an empty Host', upgradeRequest({ headers: { Host: '' } })],
     ['Sec-WebSocket-Version: 13 sent twice', repeated('Sec-WebSocket-Version', '13')],
-    ['a key whose base64 is not canonical (AAAAAAAAAAAAAAAAAAAAAB==)', upgradeRequest({ headers: { 'Sec-WebSocket-Key': 'AAAAAAAAAAAAAAAAAAAAAB==' } })],
+    [
+      'a key whose base64 is not canonical (AAAAAAAAAAAAAAAAAAAAAB==)',
+      upgradeRequest({ headers: { 'Sec-WebSocket-Key': 'AAAAAAAAAAAAAAAAAAAAAB==' } }),
+    ],
   ])('answers %s with 400', async (_, request) => {
     const { port } = await h.server();
     expect((await h.request(port, request)).status).toBe(400);
@@ -286,7 +305,12 @@ describe('verifyClient refusals: headers', () => {
 
 describe('verifyClient that throws', () => {
   it.each<[string, (error: Error) => () => never | Promise<never>]>([
-    ['throws', (error) => () => { throw error; }],
+    [
+      'throws',
+      (error) => () => {
+        throw error;
+      },
+    ],
     ['returns a rejected promise', (error) => () => Promise.reject(error)],
   ])('%s: the client gets 500 and the server emits error with the thrown error', async (_, verify) => {
     const thrown = new Error('verifier bug');

@@ -21,7 +21,11 @@ const CLOSE_TIMEOUT = 300;
 const SLACK = 1000;
 
 /** A raw client past a 101 (socket paused: it reads nothing), having sent `after` in the same write. */
-async function upgradeWith(port: number, headers: Record<string, string> = {}, after: Buffer = Buffer.alloc(0)): Promise<RawResponse> {
+async function upgradeWith(
+  port: number,
+  headers: Record<string, string> = {},
+  after: Buffer = Buffer.alloc(0),
+): Promise<RawResponse> {
   const socket = await connectTcp(port, h.trackSocket);
   socket.write(Buffer.concat([Buffer.from(upgradeRequest({ headers })), after]));
   const response = await readResponse(socket);
@@ -43,7 +47,7 @@ describe('README: every close path is bounded by closeTimeout', () => {
     expect(Date.now() - start).toBeLessThan(CLOSE_TIMEOUT + SLACK);
   });
 
-  it('close() while a message is stuck in an extension\'s encode still ends within closeTimeout', async () => {
+  it("close() while a message is stuck in an extension's encode still ends within closeTimeout", async () => {
     const { port, connection } = await h.server({ closeTimeout: CLOSE_TIMEOUT, extensions: [stalledEncode()] });
     await upgradeWith(port, { 'Sec-WebSocket-Extensions': 'x-stall' });
     const { connection: conn, events } = await connection();
@@ -63,7 +67,11 @@ describe('README: send callbacks are never lost', () => {
    * Three sends queued as the connection opens, then the connection ends: a reserved-opcode frame
    * that came with the upgrade request (parsed right after the `connection` event), or terminate().
    */
-  async function sendThenEnd(extensions: Extension[], offer: string, ending: Ending): Promise<Array<Error | null | undefined>[]> {
+  async function sendThenEnd(
+    extensions: Extension[],
+    offer: string,
+    ending: Ending,
+  ): Promise<Array<Error | null | undefined>[]> {
     const { server, port } = await h.server({ extensions });
     const calls: Array<Error | null | undefined>[] = [[], [], []];
     server.on('connection', (conn: Connection) => {
@@ -135,7 +143,7 @@ describe('server.close() during a handshake', () => {
 });
 
 describe('RFC 6455 §5.5.2: pings after the server sent its close frame', () => {
-  it('are answered with a pong until the client\'s close arrives', async () => {
+  it("are answered with a pong until the client's close arrives", async () => {
     const { port, connection } = await h.server();
     const raw = await h.raw(port, { echoClose: false });
     const { connection: conn, events } = await connection();
@@ -166,17 +174,20 @@ describe('listeners that throw (in a child process)', () => {
   it.each([
     ['the client closes, then server.close() is called', 'close-then-shutdown'],
     ['server.close() closes the connection', 'shutdown-closes'],
-  ])('a throwing close listener (%s): the error is not swallowed, the connection leaves clients first, the server emits close, and close() completes', async (_, scenario) => {
-    const result = await run(scenario);
-    expect(result).toMatchObject({
-      uncaught: ['close listener bug'],
-      heldInCloseListener: false,
-      serverCloseEvents: 1,
-      clientsAfterClose: 0,
-      shutdownCallback: true,
-      shutdownEvent: true,
-    });
-  });
+  ])(
+    'a throwing close listener (%s): the error is not swallowed, the connection leaves clients first, the server emits close, and close() completes',
+    async (_, scenario) => {
+      const result = await run(scenario);
+      expect(result).toMatchObject({
+        uncaught: ['close listener bug'],
+        heldInCloseListener: false,
+        serverCloseEvents: 1,
+        clientsAfterClose: 0,
+        shutdownCallback: true,
+        shutdownEvent: true,
+      });
+    },
+  );
 
   it('a throwing connection listener: the message sent in the same TCP write as the upgrade request is still delivered', async () => {
     const result = await run('connection-head');

@@ -87,8 +87,18 @@ describe('RFC 6455 §5.6: server to client', () => {
     ['a Buffer as binary', () => Buffer.from([1, 2, 3]), true, Buffer.from([1, 2, 3])],
     ['an ArrayBuffer as binary', () => new Uint8Array([4, 5]).buffer, true, Buffer.from([4, 5])],
     ['a Uint8Array as binary', () => new Uint8Array([6, 7, 8]), true, Buffer.from([6, 7, 8])],
-    ['only the bytes of a typed-array view', () => new Uint8Array([0, 1, 2, 3, 4, 5]).subarray(2, 4), true, Buffer.from([2, 3])],
-    ['a Uint16Array as its bytes', () => new Uint16Array([0x0102]), true, Buffer.from(new Uint16Array([0x0102]).buffer)],
+    [
+      'only the bytes of a typed-array view',
+      () => new Uint8Array([0, 1, 2, 3, 4, 5]).subarray(2, 4),
+      true,
+      Buffer.from([2, 3]),
+    ],
+    [
+      'a Uint16Array as its bytes',
+      () => new Uint16Array([0x0102]),
+      true,
+      Buffer.from(new Uint16Array([0x0102]).buffer),
+    ],
     ['an empty string as empty text', () => '', false, ''],
   ])('sends %s', async (_, make, isBinary, expected) => {
     const { url, connection } = await h.server();

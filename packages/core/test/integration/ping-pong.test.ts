@@ -76,7 +76,11 @@ describe('RFC 6455 §5.5.3: pongs', () => {
     const { port, connection } = await h.server();
     const raw = await h.raw(port);
     (await connection()).connection.ping(Buffer.from([1, 2, 3]));
-    expect(await raw.nextOfOpcode(op.ping)).toMatchObject({ fin: true, masked: false, payload: Buffer.from([1, 2, 3]) });
+    expect(await raw.nextOfOpcode(op.ping)).toMatchObject({
+      fin: true,
+      masked: false,
+      payload: Buffer.from([1, 2, 3]),
+    });
   });
 
   it('connection.pong(payload) sends an unsolicited pong (§5.5.3: a unidirectional heartbeat)', async () => {

@@ -6,8 +6,7 @@ import { withTimeout } from '../helpers/events';
 
 const h = useHarness();
 
-const closeServer = (server: Server): Promise<void> =>
-  withTimeout(server.close(), 3000, 'server.close callback');
+const closeServer = (server: Server): Promise<void> => withTimeout(server.close(), 3000, 'server.close callback');
 
 describe('server.close()', () => {
   it('closes every client with 1001', async () => {

@@ -62,7 +62,10 @@ afterEach(() => {
   server = undefined;
 });
 
-async function start(options: ServerOptions, flags: { broadcast?: boolean; deflate?: DeflateOptions }): Promise<ServerProcess> {
+async function start(
+  options: ServerOptions,
+  flags: { broadcast?: boolean; deflate?: DeflateOptions },
+): Promise<ServerProcess> {
   server = await startServerProcess(options, flags, 'slow-consumer-server-process.ts');
   return server;
 }
@@ -96,8 +99,16 @@ async function sendMessages(client: HealthyClient, count: number): Promise<strin
   return hash.digest('hex');
 }
 
-async function untilStats(what: string, predicate: (s: SlowConsumerStats) => boolean, ms = 20_000): Promise<SlowConsumerStats> {
-  return (await server!.until((s) => predicate(s as unknown as SlowConsumerStats), what, ms)) as unknown as SlowConsumerStats;
+async function untilStats(
+  what: string,
+  predicate: (s: SlowConsumerStats) => boolean,
+  ms = 20_000,
+): Promise<SlowConsumerStats> {
+  return (await server!.until(
+    (s) => predicate(s as unknown as SlowConsumerStats),
+    what,
+    ms,
+  )) as unknown as SlowConsumerStats;
 }
 
 describe.each([
@@ -106,38 +117,45 @@ describe.each([
 ])("issue #12's broadcast server%s: a non-reader and a 64 KiB sender", (_title, deflate) => {
   const count = FLOOD_MESSAGES;
 
-  it.each(['close', 'drop'] as const)("keeps RSS growth under 64 MiB with backpressure: '%s'", async (policy) => {
-    const child = await start({ backpressure: policy, closeTimeout: CLOSE_TIMEOUT }, { broadcast: true, deflate: deflate ? SERVER_DEFLATE : undefined });
-    await nonReader(child.port, deflate);
-    const sender = await healthyClient(child.port, deflate);
-    await untilStats('both connections', (s) => s.clients === 2);
-    const before = await child.ask<SlowConsumerStats>('resetPeak');
+  it.each(['close', 'drop'] as const)(
+    "keeps RSS growth under 64 MiB with backpressure: '%s'",
+    async (policy) => {
+      const child = await start(
+        { backpressure: policy, closeTimeout: CLOSE_TIMEOUT },
+        { broadcast: true, deflate: deflate ? SERVER_DEFLATE : undefined },
+      );
+      await nonReader(child.port, deflate);
+      const sender = await healthyClient(child.port, deflate);
+      await untilStats('both connections', (s) => s.clients === 2);
+      const before = await child.ask<SlowConsumerStats>('resetPeak');
 
-    const sent = await sendMessages(sender, count);
-    await until(() => sender.received === count, 'every echo', 60_000);
-    const after =
-      policy === 'close'
-        ? await untilStats('the non-reader terminated', (s) => s.closes.length === 1, CLOSE_TIMEOUT + 10_000)
-        : await child.ask<SlowConsumerStats>('stats', { gc: false });
+      const sent = await sendMessages(sender, count);
+      await until(() => sender.received === count, 'every echo', 60_000);
+      const after =
+        policy === 'close'
+          ? await untilStats('the non-reader terminated', (s) => s.closes.length === 1, CLOSE_TIMEOUT + 10_000)
+          : await child.ask<SlowConsumerStats>('stats', { gc: false });
 
-    const growth = after.peakRss - before.rss;
-    expect(growth).toBeLessThan(MAX_RSS_GROWTH);
-    // The limit, plus control frames (the close frame), which are not held to it.
-    expect(after.maxBufferedAmount).toBeLessThanOrEqual(8 * MiB + 1024);
-    // The healthy client got every message, in order, whatever happened to the other.
-    expect(sender.digest()).toBe(sent);
-    expect(after.broadcasts).toBe(count);
-    expect(after.dropped).toBeGreaterThan(0);
-    if (policy === 'close') {
-      expect(after.closes).toEqual([1006]); // the non-reader, terminated after closeTimeout
-      expect(after.dropped).toBe(1);
-      expect(after.clients).toBe(1);
-    } else {
-      expect(after.closes).toEqual([]);
-      expect(after.clients).toBe(2);
-      expect(after.dropped).toBeGreaterThan(count / 2);
-    }
-  }, 120_000);
+      const growth = after.peakRss - before.rss;
+      expect(growth).toBeLessThan(MAX_RSS_GROWTH);
+      // The limit, plus control frames (the close frame), which are not held to it.
+      expect(after.maxBufferedAmount).toBeLessThanOrEqual(8 * MiB + 1024);
+      // The healthy client got every message, in order, whatever happened to the other.
+      expect(sender.digest()).toBe(sent);
+      expect(after.broadcasts).toBe(count);
+      expect(after.dropped).toBeGreaterThan(0);
+      if (policy === 'close') {
+        expect(after.closes).toEqual([1006]); // the non-reader, terminated after closeTimeout
+        expect(after.dropped).toBe(1);
+        expect(after.clients).toBe(1);
+      } else {
+        expect(after.closes).toEqual([]);
+        expect(after.clients).toBe(2);
+        expect(after.dropped).toBeGreaterThan(count / 2);
+      }
+    },
+    120_000,
+  );
 });
 
 // The default policy ('close') only: 'drop' takes the same road through `admit` as in the

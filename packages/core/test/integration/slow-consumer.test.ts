@@ -73,7 +73,7 @@ describe('send reports what became of the message', () => {
     expect(conn.bufferedAmount + CHUNK + 4).toBeGreaterThan(LIMITS.maxBufferedAmount);
   });
 
-  it('gives a dropped message\'s callback a BackpressureError, and emits `dropped` on the connection and the server', async () => {
+  it("gives a dropped message's callback a BackpressureError, and emits `dropped` on the connection and the server", async () => {
     const { server, port, connection } = await h.server({ ...LIMITS, backpressure: 'drop' });
     const serverDrops = new Recorder(server, ['dropped']);
     await nonReader(port);
@@ -86,7 +86,7 @@ describe('send reports what became of the message', () => {
     expect(serverConnection).toBe(conn);
     expect(serverBytes).toBe(CHUNK);
     // The callbacks of accepted messages the kernel took have run too, without an error.
-    await until(() => errors.some((e) => e instanceof Error), 'the dropped message\'s callback');
+    await until(() => errors.some((e) => e instanceof Error), "the dropped message's callback");
     expect(errors.filter((e) => e instanceof Error)).toHaveLength(1);
     const error = errors.find((e) => e instanceof Error) as BackpressureError;
     expect(error).toBeInstanceOf(BackpressureError);
@@ -109,7 +109,11 @@ describe('send reports what became of the message', () => {
   });
 
   it("lets one message larger than the limit go to a connection with nothing queued, as 'backpressure'", async () => {
-    const { url, connection } = await h.server({ maxBufferedAmount: 64 * KiB, sendHighWaterMark: 16 * KiB, backpressure: 'drop' });
+    const { url, connection } = await h.server({
+      maxBufferedAmount: 64 * KiB,
+      sendHighWaterMark: 16 * KiB,
+      backpressure: 'drop',
+    });
     const client = await h.ws(url);
     const { connection: conn, events } = await connection();
     const big = Buffer.alloc(256 * KiB, 7);
@@ -121,7 +125,11 @@ describe('send reports what became of the message', () => {
   });
 
   it('measures text in UTF-8 bytes against the limit', async () => {
-    const { port, connection } = await h.server({ maxBufferedAmount: 64 * KiB, sendHighWaterMark: 16 * KiB, backpressure: 'drop' });
+    const { port, connection } = await h.server({
+      maxBufferedAmount: 64 * KiB,
+      sendHighWaterMark: 16 * KiB,
+      backpressure: 'drop',
+    });
     await nonReader(port);
     const { connection: conn } = await connection();
     // Fill the kernel and then the socket buffer with binary, until it refuses a small message.
@@ -190,7 +198,7 @@ describe("backpressure: 'close' (the default)", () => {
 });
 
 describe('drain: a producer that waits is never cut off', () => {
-  it("sends 16 MiB through a 1 MiB limit to a client that reads in bursts, with no drop", async () => {
+  it('sends 16 MiB through a 1 MiB limit to a client that reads in bursts, with no drop', async () => {
     const { url, connection } = await h.server(LIMITS);
     const client = await pausedWs(url);
     const { connection: conn, events } = await connection();
@@ -231,7 +239,7 @@ describe('drain: a producer that waits is never cut off', () => {
     expect(conn.isOpen).toBe(true);
   });
 
-  it('emits drain after backpressure even when the queued bytes sit below the socket\'s own high-water mark', async () => {
+  it("emits drain after backpressure even when the queued bytes sit below the socket's own high-water mark", async () => {
     // A 1 KiB mark: the socket (16 KiB) never asks for a drain itself; the connection must.
     const { url, connection } = await h.server({ maxBufferedAmount: 1 * MiB, sendHighWaterMark: 1 * KiB });
     const client = await h.ws(url);
@@ -291,32 +299,35 @@ describe('bufferedAmount is exact', () => {
 });
 
 describe('broadcast: a full connection does not hold up the others', () => {
-  it.each(['close', 'drop'] as const)("with '%s', two readers get every message while a non-reader is cut off", async (policy) => {
-    const { server, url, port, connection } = await h.server({ backpressure: policy });
-    const drops = new Recorder(server, ['dropped']);
-    await nonReader(port);
-    const readers = [await h.ws(url), await h.ws(url)];
-    const { connection: stuck, events: stuckEvents } = await connection(0);
-    const total = 400; // 25 MiB: past the non-reader's 8 MiB and what the kernel takes for it
-    for (let i = 0; i < total; i += 2) {
-      server.broadcast(numbered(i));
-      server.broadcast(numbered(i + 1));
-      await delay(1);
-    }
-    for (const reader of readers) await reader.message(total - 1, 20_000);
-    for (const reader of readers) {
-      expect(reader.messages.map((m) => (m.data as Buffer).readUInt32BE(0))).toEqual([...Array(total).keys()]);
-    }
-    expect(drops.count('dropped')).toBeGreaterThan(0);
-    expect(drops.all('dropped').every(([c]) => c === stuck)).toBe(true);
-    if (policy === 'close') {
-      expect(stuck.readyState).toBeGreaterThanOrEqual(2);
-      expect(drops.count('dropped')).toBe(1); // closing: later broadcasts skip it
-    } else {
-      expect(stuck.isOpen).toBe(true);
-      expect(stuckEvents.count('close')).toBe(0);
-    }
-  });
+  it.each(['close', 'drop'] as const)(
+    "with '%s', two readers get every message while a non-reader is cut off",
+    async (policy) => {
+      const { server, url, port, connection } = await h.server({ backpressure: policy });
+      const drops = new Recorder(server, ['dropped']);
+      await nonReader(port);
+      const readers = [await h.ws(url), await h.ws(url)];
+      const { connection: stuck, events: stuckEvents } = await connection(0);
+      const total = 400; // 25 MiB: past the non-reader's 8 MiB and what the kernel takes for it
+      for (let i = 0; i < total; i += 2) {
+        server.broadcast(numbered(i));
+        server.broadcast(numbered(i + 1));
+        await delay(1);
+      }
+      for (const reader of readers) await reader.message(total - 1, 20_000);
+      for (const reader of readers) {
+        expect(reader.messages.map((m) => (m.data as Buffer).readUInt32BE(0))).toEqual([...Array(total).keys()]);
+      }
+      expect(drops.count('dropped')).toBeGreaterThan(0);
+      expect(drops.all('dropped').every(([c]) => c === stuck)).toBe(true);
+      if (policy === 'close') {
+        expect(stuck.readyState).toBeGreaterThanOrEqual(2);
+        expect(drops.count('dropped')).toBe(1); // closing: later broadcasts skip it
+      } else {
+        expect(stuck.isOpen).toBe(true);
+        expect(stuckEvents.count('close')).toBe(0);
+      }
+    },
+  );
 });
 
 describe('publish: a full subscriber does not hold up the others', () => {

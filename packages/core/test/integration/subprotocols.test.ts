@@ -64,7 +64,10 @@ describe('RFC 6455 §4.2.2: a selector function', () => {
         return offered[1];
       },
     });
-    const response = await h.request(port, upgradeRequest({ path: '/p', headers: { 'Sec-WebSocket-Protocol': 'x, y, z' } }));
+    const response = await h.request(
+      port,
+      upgradeRequest({ path: '/p', headers: { 'Sec-WebSocket-Protocol': 'x, y, z' } }),
+    );
     expect(calls).toEqual([[['x', 'y', 'z'], '/p']]);
     expect(response.headers['sec-websocket-protocol']).toBe('y');
   });

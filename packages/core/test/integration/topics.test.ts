@@ -30,7 +30,8 @@ function loggingPlugin(name: string, log: string[], overrides: Partial<PluginIns
     attach: () => ({
       onTopicOpen: (topic) => log.push(`${name} open ${topic}`),
       onTopicClose: (topic) => log.push(`${name} close ${topic}`),
-      onPublish: (topic, payload, flags) => log.push(`${name} publish ${topic} ${payload.toString('hex')} ${JSON.stringify(flags)}`),
+      onPublish: (topic, payload, flags) =>
+        log.push(`${name} publish ${topic} ${payload.toString('hex')} ${JSON.stringify(flags)}`),
       ...overrides,
     }),
   };
@@ -82,7 +83,11 @@ describe('connection.subscribe and friends', () => {
     const { started, server, clients, connections } = await subscribed([['a', 'b'], ['b']]);
     const seenInListener: Array<{ topics: string[]; a: number; b: number }> = [];
     server.on('close', (connection: Connection) => {
-      seenInListener.push({ topics: [...connection.topics], a: server.subscriberCount('a'), b: server.subscriberCount('b') });
+      seenInListener.push({
+        topics: [...connection.topics],
+        a: server.subscriberCount('a'),
+        b: server.subscriberCount('b'),
+      });
     });
     clients[0].ws.close();
     await (await started.connection(0)).events.nth('close');
@@ -132,7 +137,11 @@ describe('server.publish', () => {
   it('skips the connection given as except', async () => {
     const { server, clients, connections } = await subscribed([['room'], ['room'], ['room']]);
     server.publish('room', 'not to the sender', { except: connections[1] });
-    expect(await receivedBeforeMarker(clients, connections)).toEqual([['not to the sender'], [], ['not to the sender']]);
+    expect(await receivedBeforeMarker(clients, connections)).toEqual([
+      ['not to the sender'],
+      [],
+      ['not to the sender'],
+    ]);
   });
 
   it('keeps the order of messages on each subscriber, across topics', async () => {
@@ -229,7 +238,9 @@ describe('server.publish', () => {
     }
     for (const client of clients) await client.message(total - 1, 20_000);
     for (const client of clients) {
-      expect(client.messages.map((m) => (m.data as Buffer)[0])).toEqual(Array.from({ length: total }, (_, i) => i & 0xff));
+      expect(client.messages.map((m) => (m.data as Buffer)[0])).toEqual(
+        Array.from({ length: total }, (_, i) => i & 0xff),
+      );
     }
     expect(stuck.readyState).toBeGreaterThanOrEqual(Connection.CLOSING);
     expect(drops.count('dropped')).toBe(1); // closing after the first drop: later publishes skip it
@@ -264,7 +275,10 @@ describe('plugin hooks (the adapter seam)', () => {
     const log: string[] = [];
     const xor = xorExtension();
     const encodedWhenPublished: number[] = [];
-    const probe: Plugin = { name: 'probe', attach: () => ({ onPublish: () => encodedWhenPublished.push(xor.stats.encoded) }) };
+    const probe: Plugin = {
+      name: 'probe',
+      attach: () => ({ onPublish: () => encodedWhenPublished.push(xor.stats.encoded) }),
+    };
     const started = await h.server({ extensions: [xor], plugins: [loggingPlugin('A', log), probe] });
     await h.raw(started.port, { headers: { 'Sec-WebSocket-Extensions': 'x-xor' } });
     (await started.connection(0)).connection.subscribe('t');

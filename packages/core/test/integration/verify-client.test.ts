@@ -19,9 +19,13 @@ describe('verifyClient', () => {
     ['a promise of true', () => new Promise((resolve) => setTimeout(() => resolve(true), 10)), 101],
     ['a promise of false', () => Promise.resolve(false), 401],
     ['a promise of { status: 429 }', () => Promise.resolve({ status: 429 }), 429],
-    ['a throw', () => {
-      throw new Error('verifier bug');
-    }, 500],
+    [
+      'a throw',
+      () => {
+        throw new Error('verifier bug');
+      },
+      500,
+    ],
     ['a rejected promise', () => Promise.reject(new Error('database down')), 500],
   ])('answering %s gives %i', async (_, verifyClient, status) => {
     const { port } = await h.server({ verifyClient });
@@ -62,7 +66,10 @@ describe('verifyClient', () => {
   });
 
   it('drops the client when verifyClient does not answer within handshakeTimeout', async () => {
-    const { port, events } = await h.server({ handshakeTimeout: 200, verifyClient: () => new Promise<boolean>(() => undefined) });
+    const { port, events } = await h.server({
+      handshakeTimeout: 200,
+      verifyClient: () => new Promise<boolean>(() => undefined),
+    });
     const socket = await connectTcp(port, h.trackSocket);
     let received = '';
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));

@@ -67,7 +67,10 @@ describe('RFC 6455 §5.5.1: the echo carries the peer code and reason', () => {
 
   it('echoes after the messages still being encoded, with the reason', () => {
     const deferred = new Deferred();
-    const io = new SansIo({ extensions: new ExtensionChain([tagCodec('A', { deferred, rsv: Rsv1 })]), allowedRsv: Rsv1 });
+    const io = new SansIo({
+      extensions: new ExtensionChain([tagCodec('A', { deferred, rsv: Rsv1 })]),
+      allowedRsv: Rsv1,
+    });
     io.protocol.sendText('reply', true);
     io.receive(closeFrame(4000, 'bye'));
     expectNothingSent(io);
@@ -104,7 +107,10 @@ describe('RFC 6455 §5.5.1: the application answers with its own code', () => {
 
   it('writes its own answer after the messages still being encoded', () => {
     const deferred = new Deferred();
-    const io = new SansIo({ extensions: new ExtensionChain([tagCodec('A', { deferred, rsv: Rsv1 })]), allowedRsv: Rsv1 });
+    const io = new SansIo({
+      extensions: new ExtensionChain([tagCodec('A', { deferred, rsv: Rsv1 })]),
+      allowedRsv: Rsv1,
+    });
     io.handler.onPeerCloseHook = () => io.protocol.close(1001, 'later');
     io.protocol.sendText('reply', true);
     io.receive(closeFrame(1000));

@@ -46,7 +46,10 @@ describe('RFC 6455 §5.5.1: parseClosePayload', () => {
   ])('returns the error for %s', (_name, body, code, closeCode) => {
     const result = parseClosePayload(body);
     expect(result).toBeInstanceOf(WebSocketError);
-    expect({ code: (result as WebSocketError).code, closeCode: (result as WebSocketError).closeCode }).toEqual({ code, closeCode });
+    expect({ code: (result as WebSocketError).code, closeCode: (result as WebSocketError).closeCode }).toEqual({
+      code,
+      closeCode,
+    });
   });
 });
 

@@ -5,12 +5,7 @@
  */
 import { CloseCode, Opcode, WebSocketError } from '@ws/core';
 import { closeBody, hex, masked } from '../helpers/sans-io-frames';
-import {
-  SansIo,
-  expectCloseSent,
-  expectFailure,
-  expectNoFailure,
-} from '../helpers/sans-io-harness';
+import { SansIo, expectCloseSent, expectFailure, expectNoFailure } from '../helpers/sans-io-harness';
 
 const closeFrame = (code?: number, reason: string | number[] = []): Buffer =>
   masked(Opcode.Close, code === undefined ? [] : closeBody(code, reason));

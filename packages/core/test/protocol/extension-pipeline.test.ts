@@ -152,7 +152,11 @@ describe('RFC 6455 §9: outbound through the chain', () => {
   });
 
   it('puts RSV on the first frame only when the encoded message is split', () => {
-    const io = new SansIo({ extensions: new ExtensionChain([xorCodec(KEY, { rsv: Rsv1 })]), allowedRsv: Rsv1, maxFrameSize: 2 });
+    const io = new SansIo({
+      extensions: new ExtensionChain([xorCodec(KEY, { rsv: Rsv1 })]),
+      allowedRsv: Rsv1,
+      maxFrameSize: 2,
+    });
     io.protocol.sendText('abcde', true);
     expect(io.sent().map((f) => [f.opcode, f.rsv, f.fin])).toEqual([
       [Opcode.Text, Rsv1, false],
@@ -249,7 +253,9 @@ describe('RFC 6455 §9: codec failures on input', () => {
 
   it('fails with the error of an asynchronous decode, discarding what waited', () => {
     const deferred = new Deferred();
-    const io = withCodecs([failingCodec(new WebSocketError('WS_ERR_INVALID_COMPRESSED_DATA', 'bad data'), null, deferred)]);
+    const io = withCodecs([
+      failingCodec(new WebSocketError('WS_ERR_INVALID_COMPRESSED_DATA', 'bad data'), null, deferred),
+    ]);
     io.receive(masked(Opcode.Binary, 'x', { rsv: Rsv1 }), masked(Opcode.Text, 'queued'));
     expectNoFailure(io);
     deferred.releaseAll();

@@ -111,7 +111,12 @@ describe('RFC 6455 §8.1: valid UTF-8 split at every position passes', () => {
 
   it.each(VALID)('%s, every byte its own frame', (_name, bytes) => {
     const body = wrap(bytes);
-    const io = new SansIo().receive(...fragmented(body, Array.from({ length: body.length - 1 }, (_, i) => i + 1)));
+    const io = new SansIo().receive(
+      ...fragmented(
+        body,
+        Array.from({ length: body.length - 1 }, (_, i) => i + 1),
+      ),
+    );
     expect(io.messages()).toEqual([body.toString('utf8')]);
   });
 });
@@ -144,7 +149,10 @@ describe('RFC 6455 §8.1: invalid UTF-8 split at every position fails with 1007'
   });
 
   it('accepts a binary message with the same bytes', () => {
-    const io = new SansIo().receive(masked(Opcode.Binary, [0xc0, 0x80], { fin: false }), masked(Opcode.Continuation, [0xff]));
+    const io = new SansIo().receive(
+      masked(Opcode.Binary, [0xc0, 0x80], { fin: false }),
+      masked(Opcode.Continuation, [0xff]),
+    );
     expect(io.messages()).toEqual([Buffer.from([0xc0, 0x80, 0xff])]);
   });
 });

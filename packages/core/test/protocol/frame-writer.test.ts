@@ -109,7 +109,9 @@ describe('RFC 6455 §5.4: splitting at maxFrameSize', () => {
     ['shorter than', 3],
     ['equal to', 4],
   ])('writes one frame with FIN and RSV when the payload is %s maxFrameSize', (_name, length) => {
-    expect(summary(message(Opcode.Binary, Buffer.alloc(length), Rsv1, 4))).toEqual([[Opcode.Binary, true, Rsv1, length]]);
+    expect(summary(message(Opcode.Binary, Buffer.alloc(length), Rsv1, 4))).toEqual([
+      [Opcode.Binary, true, Rsv1, length],
+    ]);
   });
 
   it('writes an empty message as one empty frame', () => {
@@ -121,7 +123,9 @@ describe('RFC 6455 §5.4: splitting at maxFrameSize', () => {
     const sink = message(Opcode.Binary, payload, 0, 65535);
     const bytes = sink.bytes();
     expect(bytes.subarray(0, 4)).toEqual(hex('02 7e ff ff'));
-    expect(bytes.subarray(4 + 65535, 4 + 65535 + 3)).toEqual(hex('80 01 ' + payload[65535].toString(16).padStart(2, '0')));
+    expect(bytes.subarray(4 + 65535, 4 + 65535 + 3)).toEqual(
+      hex('80 01 ' + payload[65535].toString(16).padStart(2, '0')),
+    );
     expect(bytes.length).toBe(4 + 65535 + 3);
   });
 

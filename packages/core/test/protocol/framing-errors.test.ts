@@ -19,8 +19,7 @@ interface Row {
 }
 
 const { ProtocolError, InvalidPayload, MessageTooBig } = CloseCode;
-const text = (payload: string | number[], fin = true, rsv = 0): Buffer =>
-  masked(Opcode.Text, payload, { fin, rsv });
+const text = (payload: string | number[], fin = true, rsv = 0): Buffer => masked(Opcode.Text, payload, { fin, rsv });
 const cont = (payload: string | number[], fin = true, rsv = 0): Buffer =>
   masked(Opcode.Continuation, payload, { fin, rsv });
 const cat = (...parts: Buffer[]): Buffer => Buffer.concat(parts);
@@ -28,10 +27,20 @@ const MASK = hex('00 00 00 00');
 
 const rows: Row[] = [
   // §5.1, §5.3: a server must fail on an unmasked frame.
-  { name: 'unmasked text', bytes: hex('81 05 48 65 6c 6c 6f'), code: 'WS_ERR_UNMASKED_FRAME', closeCode: ProtocolError },
+  {
+    name: 'unmasked text',
+    bytes: hex('81 05 48 65 6c 6c 6f'),
+    code: 'WS_ERR_UNMASKED_FRAME',
+    closeCode: ProtocolError,
+  },
   { name: 'unmasked ping', bytes: hex('89 00'), code: 'WS_ERR_UNMASKED_FRAME', closeCode: ProtocolError },
   { name: 'unmasked close', bytes: hex('88 02 03 e8'), code: 'WS_ERR_UNMASKED_FRAME', closeCode: ProtocolError },
-  { name: 'unmasked continuation mid-message', bytes: cat(text('a', false), hex('80 01 62')), code: 'WS_ERR_UNMASKED_FRAME', closeCode: ProtocolError },
+  {
+    name: 'unmasked continuation mid-message',
+    bytes: cat(text('a', false), hex('80 01 62')),
+    code: 'WS_ERR_UNMASKED_FRAME',
+    closeCode: ProtocolError,
+  },
 
   // §5.2: reserved opcodes.
   ...[0x3, 0x4, 0x5, 0x6, 0x7, 0xb, 0xc, 0xd, 0xe, 0xf].map((opcode) => ({
@@ -48,66 +57,265 @@ const rows: Row[] = [
     code: 'WS_ERR_UNEXPECTED_RSV',
     closeCode: ProtocolError,
   })),
-  { name: 'text with RSV2 when only RSV1 is claimed', bytes: text('x', true, Rsv2), code: 'WS_ERR_UNEXPECTED_RSV', closeCode: ProtocolError, options: { allowedRsv: Rsv1 } },
-  { name: 'continuation with a claimed RSV1', bytes: cat(text('a', false, Rsv1), cont('b', true, Rsv1)), code: 'WS_ERR_UNEXPECTED_RSV', closeCode: ProtocolError, options: { allowedRsv: Rsv1 } },
-  { name: 'ping with a claimed RSV1', bytes: masked(Opcode.Ping, 'p', { rsv: Rsv1 }), code: 'WS_ERR_UNEXPECTED_RSV', closeCode: ProtocolError, options: { allowedRsv: Rsv1 } },
-  { name: 'close with a claimed RSV1', bytes: masked(Opcode.Close, closeBody(1000), { rsv: Rsv1 }), code: 'WS_ERR_UNEXPECTED_RSV', closeCode: ProtocolError, options: { allowedRsv: Rsv1 } },
-  { name: 'pong with RSV3', bytes: masked(Opcode.Pong, '', { rsv: Rsv3 }), code: 'WS_ERR_UNEXPECTED_RSV', closeCode: ProtocolError },
+  {
+    name: 'text with RSV2 when only RSV1 is claimed',
+    bytes: text('x', true, Rsv2),
+    code: 'WS_ERR_UNEXPECTED_RSV',
+    closeCode: ProtocolError,
+    options: { allowedRsv: Rsv1 },
+  },
+  {
+    name: 'continuation with a claimed RSV1',
+    bytes: cat(text('a', false, Rsv1), cont('b', true, Rsv1)),
+    code: 'WS_ERR_UNEXPECTED_RSV',
+    closeCode: ProtocolError,
+    options: { allowedRsv: Rsv1 },
+  },
+  {
+    name: 'ping with a claimed RSV1',
+    bytes: masked(Opcode.Ping, 'p', { rsv: Rsv1 }),
+    code: 'WS_ERR_UNEXPECTED_RSV',
+    closeCode: ProtocolError,
+    options: { allowedRsv: Rsv1 },
+  },
+  {
+    name: 'close with a claimed RSV1',
+    bytes: masked(Opcode.Close, closeBody(1000), { rsv: Rsv1 }),
+    code: 'WS_ERR_UNEXPECTED_RSV',
+    closeCode: ProtocolError,
+    options: { allowedRsv: Rsv1 },
+  },
+  {
+    name: 'pong with RSV3',
+    bytes: masked(Opcode.Pong, '', { rsv: Rsv3 }),
+    code: 'WS_ERR_UNEXPECTED_RSV',
+    closeCode: ProtocolError,
+  },
 
   // §5.5: control frames are never fragmented and carry at most 125 bytes.
-  { name: 'ping without FIN', bytes: masked(Opcode.Ping, 'p', { fin: false }), code: 'WS_ERR_FRAGMENTED_CONTROL', closeCode: ProtocolError },
-  { name: 'pong without FIN', bytes: masked(Opcode.Pong, 'p', { fin: false }), code: 'WS_ERR_FRAGMENTED_CONTROL', closeCode: ProtocolError },
-  { name: 'close without FIN', bytes: masked(Opcode.Close, closeBody(1000), { fin: false }), code: 'WS_ERR_FRAGMENTED_CONTROL', closeCode: ProtocolError },
-  { name: 'ping of 126 bytes (16-bit length)', bytes: masked(Opcode.Ping, Buffer.alloc(126)), code: 'WS_ERR_CONTROL_TOO_LONG', closeCode: ProtocolError },
-  { name: 'close of 126 bytes (16-bit length)', bytes: masked(Opcode.Close, closeBody(1000, 'r'.repeat(124))), code: 'WS_ERR_CONTROL_TOO_LONG', closeCode: ProtocolError },
-  { name: 'pong with the 64-bit length form', bytes: cat(frameHeader(Opcode.Pong, 0x10000), MASK), code: 'WS_ERR_CONTROL_TOO_LONG', closeCode: ProtocolError },
-  { name: 'ping with the 16-bit form for 5 bytes', bytes: cat(hex('89 fe 00 05'), MASK, Buffer.from('Hello')), code: 'WS_ERR_CONTROL_TOO_LONG', closeCode: ProtocolError },
+  {
+    name: 'ping without FIN',
+    bytes: masked(Opcode.Ping, 'p', { fin: false }),
+    code: 'WS_ERR_FRAGMENTED_CONTROL',
+    closeCode: ProtocolError,
+  },
+  {
+    name: 'pong without FIN',
+    bytes: masked(Opcode.Pong, 'p', { fin: false }),
+    code: 'WS_ERR_FRAGMENTED_CONTROL',
+    closeCode: ProtocolError,
+  },
+  {
+    name: 'close without FIN',
+    bytes: masked(Opcode.Close, closeBody(1000), { fin: false }),
+    code: 'WS_ERR_FRAGMENTED_CONTROL',
+    closeCode: ProtocolError,
+  },
+  {
+    name: 'ping of 126 bytes (16-bit length)',
+    bytes: masked(Opcode.Ping, Buffer.alloc(126)),
+    code: 'WS_ERR_CONTROL_TOO_LONG',
+    closeCode: ProtocolError,
+  },
+  {
+    name: 'close of 126 bytes (16-bit length)',
+    bytes: masked(Opcode.Close, closeBody(1000, 'r'.repeat(124))),
+    code: 'WS_ERR_CONTROL_TOO_LONG',
+    closeCode: ProtocolError,
+  },
+  {
+    name: 'pong with the 64-bit length form',
+    bytes: cat(frameHeader(Opcode.Pong, 0x10000), MASK),
+    code: 'WS_ERR_CONTROL_TOO_LONG',
+    closeCode: ProtocolError,
+  },
+  {
+    name: 'ping with the 16-bit form for 5 bytes',
+    bytes: cat(hex('89 fe 00 05'), MASK, Buffer.from('Hello')),
+    code: 'WS_ERR_CONTROL_TOO_LONG',
+    closeCode: ProtocolError,
+  },
 
   // §5.4: fragments follow the message they continue, and nothing else.
-  { name: 'continuation with no message', bytes: cont('x'), code: 'WS_ERR_UNEXPECTED_CONTINUATION', closeCode: ProtocolError },
-  { name: 'non-final continuation with no message', bytes: cont('x', false), code: 'WS_ERR_UNEXPECTED_CONTINUATION', closeCode: ProtocolError },
-  { name: 'continuation after a finished message', bytes: cat(text('done'), cont('x')), code: 'WS_ERR_UNEXPECTED_CONTINUATION', closeCode: ProtocolError },
-  { name: 'text inside a fragmented text', bytes: cat(text('a', false), text('b')), code: 'WS_ERR_EXPECTED_CONTINUATION', closeCode: ProtocolError },
-  { name: 'binary inside a fragmented text', bytes: cat(text('a', false), masked(Opcode.Binary, 'b')), code: 'WS_ERR_EXPECTED_CONTINUATION', closeCode: ProtocolError },
-  { name: 'text inside a fragmented binary', bytes: cat(masked(Opcode.Binary, 'a', { fin: false }), text('b')), code: 'WS_ERR_EXPECTED_CONTINUATION', closeCode: ProtocolError },
+  {
+    name: 'continuation with no message',
+    bytes: cont('x'),
+    code: 'WS_ERR_UNEXPECTED_CONTINUATION',
+    closeCode: ProtocolError,
+  },
+  {
+    name: 'non-final continuation with no message',
+    bytes: cont('x', false),
+    code: 'WS_ERR_UNEXPECTED_CONTINUATION',
+    closeCode: ProtocolError,
+  },
+  {
+    name: 'continuation after a finished message',
+    bytes: cat(text('done'), cont('x')),
+    code: 'WS_ERR_UNEXPECTED_CONTINUATION',
+    closeCode: ProtocolError,
+  },
+  {
+    name: 'text inside a fragmented text',
+    bytes: cat(text('a', false), text('b')),
+    code: 'WS_ERR_EXPECTED_CONTINUATION',
+    closeCode: ProtocolError,
+  },
+  {
+    name: 'binary inside a fragmented text',
+    bytes: cat(text('a', false), masked(Opcode.Binary, 'b')),
+    code: 'WS_ERR_EXPECTED_CONTINUATION',
+    closeCode: ProtocolError,
+  },
+  {
+    name: 'text inside a fragmented binary',
+    bytes: cat(masked(Opcode.Binary, 'a', { fin: false }), text('b')),
+    code: 'WS_ERR_EXPECTED_CONTINUATION',
+    closeCode: ProtocolError,
+  },
 
   // §5.2: the 64-bit length's most significant bit must be 0.
-  { name: '64-bit length with the MSB set', bytes: hex('82 ff 80 00 00 00 00 00 00 00'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
-  { name: '64-bit length of all ones', bytes: hex('82 ff ff ff ff ff ff ff ff ff'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
+  {
+    name: '64-bit length with the MSB set',
+    bytes: hex('82 ff 80 00 00 00 00 00 00 00'),
+    code: 'WS_ERR_INVALID_LENGTH',
+    closeCode: ProtocolError,
+  },
+  {
+    name: '64-bit length of all ones',
+    bytes: hex('82 ff ff ff ff ff ff ff ff ff'),
+    code: 'WS_ERR_INVALID_LENGTH',
+    closeCode: ProtocolError,
+  },
 
   // §5.2: "the minimal number of bytes MUST be used to encode the length".
-  { name: '16-bit length for 5 bytes', bytes: hex('82 fe 00 05'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
-  { name: '16-bit length for 125 bytes', bytes: hex('82 fe 00 7d'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
-  { name: '64-bit length for 126 bytes', bytes: hex('82 ff 00 00 00 00 00 00 00 7e'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
-  { name: '64-bit length for 65535 bytes', bytes: hex('82 ff 00 00 00 00 00 00 ff ff'), code: 'WS_ERR_INVALID_LENGTH', closeCode: ProtocolError },
+  {
+    name: '16-bit length for 5 bytes',
+    bytes: hex('82 fe 00 05'),
+    code: 'WS_ERR_INVALID_LENGTH',
+    closeCode: ProtocolError,
+  },
+  {
+    name: '16-bit length for 125 bytes',
+    bytes: hex('82 fe 00 7d'),
+    code: 'WS_ERR_INVALID_LENGTH',
+    closeCode: ProtocolError,
+  },
+  {
+    name: '64-bit length for 126 bytes',
+    bytes: hex('82 ff 00 00 00 00 00 00 00 7e'),
+    code: 'WS_ERR_INVALID_LENGTH',
+    closeCode: ProtocolError,
+  },
+  {
+    name: '64-bit length for 65535 bytes',
+    bytes: hex('82 ff 00 00 00 00 00 00 ff ff'),
+    code: 'WS_ERR_INVALID_LENGTH',
+    closeCode: ProtocolError,
+  },
 
   // §10.4: size limits, refused from the header alone.
-  { name: '7-bit length over maxPayload', bytes: text('123456'), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig, options: { maxPayload: 5 } },
-  { name: '16-bit length over maxPayload', bytes: hex('82 fe 00 7e'), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig, options: { maxPayload: 125 } },
-  { name: '64-bit length of 2^62 over maxPayload', bytes: hex('82 ff 40 00 00 00 00 00 00 00'), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig, options: { maxPayload: 1 << 20 } },
-  { name: '64-bit length of 2^53 with no limit', bytes: hex('82 ff 00 20 00 00 00 00 00 00'), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig },
-  { name: 'fragments that add up past maxPayload', bytes: cat(text('123456', false), cont('789012')), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig, options: { maxPayload: 10 } },
-  { name: 'three fragments past maxPayload', bytes: cat(text('1234', false), cont('5678', false), cont('9ab')), code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: MessageTooBig, options: { maxPayload: 10 } },
+  {
+    name: '7-bit length over maxPayload',
+    bytes: text('123456'),
+    code: 'WS_ERR_MESSAGE_TOO_BIG',
+    closeCode: MessageTooBig,
+    options: { maxPayload: 5 },
+  },
+  {
+    name: '16-bit length over maxPayload',
+    bytes: hex('82 fe 00 7e'),
+    code: 'WS_ERR_MESSAGE_TOO_BIG',
+    closeCode: MessageTooBig,
+    options: { maxPayload: 125 },
+  },
+  {
+    name: '64-bit length of 2^62 over maxPayload',
+    bytes: hex('82 ff 40 00 00 00 00 00 00 00'),
+    code: 'WS_ERR_MESSAGE_TOO_BIG',
+    closeCode: MessageTooBig,
+    options: { maxPayload: 1 << 20 },
+  },
+  {
+    name: '64-bit length of 2^53 with no limit',
+    bytes: hex('82 ff 00 20 00 00 00 00 00 00'),
+    code: 'WS_ERR_MESSAGE_TOO_BIG',
+    closeCode: MessageTooBig,
+  },
+  {
+    name: 'fragments that add up past maxPayload',
+    bytes: cat(text('123456', false), cont('789012')),
+    code: 'WS_ERR_MESSAGE_TOO_BIG',
+    closeCode: MessageTooBig,
+    options: { maxPayload: 10 },
+  },
+  {
+    name: 'three fragments past maxPayload',
+    bytes: cat(text('1234', false), cont('5678', false), cont('9ab')),
+    code: 'WS_ERR_MESSAGE_TOO_BIG',
+    closeCode: MessageTooBig,
+    options: { maxPayload: 10 },
+  },
 
   // §8.1: text must be UTF-8.
   { name: 'text byte ff', bytes: text([0xff]), code: 'WS_ERR_INVALID_UTF8', closeCode: InvalidPayload },
   { name: 'text overlong c0 80', bytes: text([0xc0, 0x80]), code: 'WS_ERR_INVALID_UTF8', closeCode: InvalidPayload },
-  { name: 'text surrogate ed a0 80', bytes: text([0x61, 0xed, 0xa0, 0x80]), code: 'WS_ERR_INVALID_UTF8', closeCode: InvalidPayload },
-  { name: 'text ending mid code point', bytes: text([0x61, 0xe2, 0x82]), code: 'WS_ERR_INVALID_UTF8', closeCode: InvalidPayload },
-  { name: 'fragmented text with a bad first fragment', bytes: cat(text([0xf5], false), cont('ok')), code: 'WS_ERR_INVALID_UTF8', closeCode: InvalidPayload },
-  { name: 'fragmented text ending mid code point', bytes: cat(text([0xf0, 0x9f], false), cont([0x98])), code: 'WS_ERR_INVALID_UTF8', closeCode: InvalidPayload },
+  {
+    name: 'text surrogate ed a0 80',
+    bytes: text([0x61, 0xed, 0xa0, 0x80]),
+    code: 'WS_ERR_INVALID_UTF8',
+    closeCode: InvalidPayload,
+  },
+  {
+    name: 'text ending mid code point',
+    bytes: text([0x61, 0xe2, 0x82]),
+    code: 'WS_ERR_INVALID_UTF8',
+    closeCode: InvalidPayload,
+  },
+  {
+    name: 'fragmented text with a bad first fragment',
+    bytes: cat(text([0xf5], false), cont('ok')),
+    code: 'WS_ERR_INVALID_UTF8',
+    closeCode: InvalidPayload,
+  },
+  {
+    name: 'fragmented text ending mid code point',
+    bytes: cat(text([0xf0, 0x9f], false), cont([0x98])),
+    code: 'WS_ERR_INVALID_UTF8',
+    closeCode: InvalidPayload,
+  },
 
   // §5.5.1, §7.4: close frame bodies.
-  { name: 'close body of 1 byte', bytes: masked(Opcode.Close, [0x03]), code: 'WS_ERR_INVALID_CLOSE_PAYLOAD', closeCode: ProtocolError },
+  {
+    name: 'close body of 1 byte',
+    bytes: masked(Opcode.Close, [0x03]),
+    code: 'WS_ERR_INVALID_CLOSE_PAYLOAD',
+    closeCode: ProtocolError,
+  },
   ...[0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535].map((code) => ({
     name: `close code ${code}`,
     bytes: masked(Opcode.Close, closeBody(code)),
     code: 'WS_ERR_INVALID_CLOSE_CODE',
     closeCode: ProtocolError,
   })),
-  { name: 'close reason ff', bytes: masked(Opcode.Close, closeBody(1000, [0xff])), code: 'WS_ERR_INVALID_UTF8', closeCode: InvalidPayload },
-  { name: 'close reason with a surrogate', bytes: masked(Opcode.Close, closeBody(1000, [0xed, 0xb0, 0x80])), code: 'WS_ERR_INVALID_UTF8', closeCode: InvalidPayload },
-  { name: 'close reason cut mid code point', bytes: masked(Opcode.Close, closeBody(1001, [0x62, 0x79, 0xe2, 0x82])), code: 'WS_ERR_INVALID_UTF8', closeCode: InvalidPayload },
+  {
+    name: 'close reason ff',
+    bytes: masked(Opcode.Close, closeBody(1000, [0xff])),
+    code: 'WS_ERR_INVALID_UTF8',
+    closeCode: InvalidPayload,
+  },
+  {
+    name: 'close reason with a surrogate',
+    bytes: masked(Opcode.Close, closeBody(1000, [0xed, 0xb0, 0x80])),
+    code: 'WS_ERR_INVALID_UTF8',
+    closeCode: InvalidPayload,
+  },
+  {
+    name: 'close reason cut mid code point',
+    bytes: masked(Opcode.Close, closeBody(1001, [0x62, 0x79, 0xe2, 0x82])),
+    code: 'WS_ERR_INVALID_UTF8',
+    closeCode: InvalidPayload,
+  },
 ];
 
 /** A valid frame after the bad bytes: it must never come out (RFC 6455 §7.1.7). */

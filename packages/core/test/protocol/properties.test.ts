@@ -38,34 +38,46 @@ function build(spec: MessageSpec): { data: string | Buffer; frames: Buffer[] } {
 describe('round trip: client-framed messages parse back to themselves', () => {
   it('for text and binary up to 200 KiB, any maxFrameSize, any cuts (fast-check)', () => {
     fc.assert(
-      fc.property(fc.array(messageSpec, { minLength: 1, maxLength: 3 }), fc.array(fc.nat(), { maxLength: 30 }), (specs, cuts) => {
-        const built = specs.map(build);
-        const wire = Buffer.concat(built.flatMap((b) => b.frames));
-        const io = new SansIo().receive(...cutAt(wire, cuts.map((c) => c % (wire.length + 1))));
-        const received = io.messages();
-        expect(received.length).toBe(built.length);
-        built.forEach(({ data }, i) => {
-          if (typeof data === 'string') expect(received[i] === data).toBe(true);
-          else expect(Buffer.isBuffer(received[i]) && data.equals(received[i])).toBe(true);
-        });
-        expect(io.failures()).toEqual([]);
-        // Pings between fragments were answered, and nothing else was written.
-        const pings = io.events.filter((e) => e.type === 'ping').length;
-        expect(io.sent().map((f) => f.opcode)).toEqual(Array(pings).fill(Opcode.Pong));
-      }),
+      fc.property(
+        fc.array(messageSpec, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (specs, cuts) => {
+          const built = specs.map(build);
+          const wire = Buffer.concat(built.flatMap((b) => b.frames));
+          const io = new SansIo().receive(
+            ...cutAt(
+              wire,
+              cuts.map((c) => c % (wire.length + 1)),
+            ),
+          );
+          const received = io.messages();
+          expect(received.length).toBe(built.length);
+          built.forEach(({ data }, i) => {
+            if (typeof data === 'string') expect(received[i] === data).toBe(true);
+            else expect(Buffer.isBuffer(received[i]) && data.equals(received[i])).toBe(true);
+          });
+          expect(io.failures()).toEqual([]);
+          // Pings between fragments were answered, and nothing else was written.
+          const pings = io.events.filter((e) => e.type === 'ping').length;
+          expect(io.sent().map((f) => f.opcode)).toEqual(Array(pings).fill(Opcode.Pong));
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it('for a message fed one byte at a time (fast-check)', () => {
     fc.assert(
-      fc.property(messageSpec.map((s) => ({ ...s, size: s.size % 600 })), (spec) => {
-        const { data, frames } = build(spec);
-        const wire = Buffer.concat(frames);
-        const io = new SansIo();
-        for (let i = 0; i < wire.length; i++) io.receive(wire.subarray(i, i + 1));
-        expect(io.messages()).toEqual([data]);
-      }),
+      fc.property(
+        messageSpec.map((s) => ({ ...s, size: s.size % 600 })),
+        (spec) => {
+          const { data, frames } = build(spec);
+          const wire = Buffer.concat(frames);
+          const io = new SansIo();
+          for (let i = 0; i < wire.length; i++) io.receive(wire.subarray(i, i + 1));
+          expect(io.messages()).toEqual([data]);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -121,11 +133,16 @@ const prefixes = [
 describe('never throws: any bytes parse or fail with a documented close code', () => {
   it('random bytes after nothing (fast-check)', () => {
     fc.assert(
-      fc.property(options, fc.uint8Array({ maxLength: 512 }), fc.array(fc.nat({ max: 512 }), { maxLength: 8 }), (opts, bytes, cuts) => {
-        const io = new SansIo(opts);
-        expect(() => io.receive(...cutAt(Buffer.from(bytes), cuts))).not.toThrow();
-        expectSound(io);
-      }),
+      fc.property(
+        options,
+        fc.uint8Array({ maxLength: 512 }),
+        fc.array(fc.nat({ max: 512 }), { maxLength: 8 }),
+        (opts, bytes, cuts) => {
+          const io = new SansIo(opts);
+          expect(() => io.receive(...cutAt(Buffer.from(bytes), cuts))).not.toThrow();
+          expectSound(io);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -143,42 +160,52 @@ describe('never throws: any bytes parse or fail with a documented close code', (
 
   it('random frames with random header fields, cut anywhere, same result as whole (fast-check)', () => {
     fc.assert(
-      fc.property(options, fc.array(randomFrame, { maxLength: 6 }), fc.array(fc.nat({ max: 2000 }), { maxLength: 10 }), (opts, frames, cuts) => {
-        const wire = Buffer.concat(frames);
-        const whole = new SansIo(opts);
-        const pieces = new SansIo(opts);
-        expect(() => whole.receive(wire)).not.toThrow();
-        expect(() => pieces.receive(...cutAt(wire, cuts))).not.toThrow();
-        expectSound(whole);
-        expect(pieces.outcome()).toEqual(whole.outcome());
-      }),
+      fc.property(
+        options,
+        fc.array(randomFrame, { maxLength: 6 }),
+        fc.array(fc.nat({ max: 2000 }), { maxLength: 10 }),
+        (opts, frames, cuts) => {
+          const wire = Buffer.concat(frames);
+          const whole = new SansIo(opts);
+          const pieces = new SansIo(opts);
+          expect(() => whole.receive(wire)).not.toThrow();
+          expect(() => pieces.receive(...cutAt(wire, cuts))).not.toThrow();
+          expectSound(whole);
+          expect(pieces.outcome()).toEqual(whole.outcome());
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('FrameParser.push on random bytes: frames or one error, nothing after it (fast-check)', () => {
     fc.assert(
-      fc.property(options, fc.uint8Array({ maxLength: 512 }), fc.array(fc.nat({ max: 512 }), { maxLength: 8 }), (opts, bytes, cuts) => {
-        const seen: string[] = [];
-        const handler: FrameHandler = {
-          onFrame: () => {
-            seen.push('frame');
-            return true;
-          },
-          onParseError: (error) => {
-            expect(error).toBeInstanceOf(WebSocketError);
-            expect([1002, 1009]).toContain(error.closeCode);
-            seen.push('error');
-          },
-        };
-        const parser = new FrameParser(handler, opts);
-        for (const piece of cutAt(Buffer.from(bytes), cuts)) expect(() => parser.push(piece)).not.toThrow();
-        const errorAt = seen.indexOf('error');
-        if (errorAt !== -1) {
-          expect(errorAt).toBe(seen.length - 1);
-          expect(parser.bufferedBytes).toBe(0);
-        }
-      }),
+      fc.property(
+        options,
+        fc.uint8Array({ maxLength: 512 }),
+        fc.array(fc.nat({ max: 512 }), { maxLength: 8 }),
+        (opts, bytes, cuts) => {
+          const seen: string[] = [];
+          const handler: FrameHandler = {
+            onFrame: () => {
+              seen.push('frame');
+              return true;
+            },
+            onParseError: (error) => {
+              expect(error).toBeInstanceOf(WebSocketError);
+              expect([1002, 1009]).toContain(error.closeCode);
+              seen.push('error');
+            },
+          };
+          const parser = new FrameParser(handler, opts);
+          for (const piece of cutAt(Buffer.from(bytes), cuts)) expect(() => parser.push(piece)).not.toThrow();
+          const errorAt = seen.indexOf('error');
+          if (errorAt !== -1) {
+            expect(errorAt).toBe(seen.length - 1);
+            expect(parser.bufferedBytes).toBe(0);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

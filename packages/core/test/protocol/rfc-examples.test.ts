@@ -28,10 +28,7 @@ describe('RFC 6455 §5.7: the parser reads the examples', () => {
   });
 
   it('joins the fragmented text "Hel" + "lo"', () => {
-    const io = new SansIo().receive(
-      masked(Opcode.Text, 'Hel', { fin: false }),
-      masked(Opcode.Continuation, 'lo'),
-    );
+    const io = new SansIo().receive(masked(Opcode.Text, 'Hel', { fin: false }), masked(Opcode.Continuation, 'lo'));
     expect(io.messages()).toEqual(['Hello']);
   });
 
@@ -83,9 +80,7 @@ describe('RFC 6455 §5.7: the writer produces the examples', () => {
   });
 
   it('splits "Hello" into 01 03 "Hel" and 80 02 "lo" with maxFrameSize 3', () => {
-    expect(written((s) => writeMessage(s, Opcode.Text, HELLO, 0, 3))).toEqual(
-      hex('01 03 48 65 6c 80 02 6c 6f'),
-    );
+    expect(written((s) => writeMessage(s, Opcode.Text, HELLO, 0, 3))).toEqual(hex('01 03 48 65 6c 80 02 6c 6f'));
   });
 
   it('writes the unmasked ping "Hello" as 89 05 48 65 6c 6c 6f', () => {

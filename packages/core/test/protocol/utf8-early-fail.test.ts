@@ -101,7 +101,10 @@ describe('RFC 6455 §8.1: invalid UTF-8 inside one frame fails before the frame 
 
   it('fails with 1007 after the middle of three chunks (valid | invalid | rest)', () => {
     const io = new SansIo();
-    const chunks = cutAt(frame, [headerLength + VALID_PART.length, headerLength + VALID_PART.length + INVALID_PART.length]);
+    const chunks = cutAt(frame, [
+      headerLength + VALID_PART.length,
+      headerLength + VALID_PART.length + INVALID_PART.length,
+    ]);
     expect(failingChunk(io, chunks)).toBe(1);
     expectFailure(io, 'WS_ERR_INVALID_UTF8', 1007);
     expect(io.messages()).toEqual([]);

@@ -52,19 +52,27 @@ describe('Utf8Validator agrees with buffer.isUtf8', () => {
 
   it('on UTF-8-like bytes cut into random pieces (fast-check)', () => {
     fc.assert(
-      fc.property(fc.oneof(utf8ishBytes, nearUtf8), fc.array(fc.nat({ max: 250 }), { maxLength: 8 }), (buffer, cuts) => {
-        expect(validate(cutAt(buffer, cuts))).toBe(isUtf8(buffer));
-      }),
+      fc.property(
+        fc.oneof(utf8ishBytes, nearUtf8),
+        fc.array(fc.nat({ max: 250 }), { maxLength: 8 }),
+        (buffer, cuts) => {
+          expect(validate(cutAt(buffer, cuts))).toBe(isUtf8(buffer));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('on random valid strings cut into random pieces (fast-check)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 80 }), fc.array(fc.nat({ max: 400 }), { maxLength: 10 }), (text, cuts) => {
-        const buffer = Buffer.from(text, 'utf8');
-        expect(validate(cutAt(buffer, cuts))).toBe(true);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 80 }),
+        fc.array(fc.nat({ max: 400 }), { maxLength: 10 }),
+        (text, cuts) => {
+          const buffer = Buffer.from(text, 'utf8');
+          expect(validate(cutAt(buffer, cuts))).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -110,7 +118,10 @@ describe('Utf8Validator agrees with buffer.isUtf8', () => {
   });
 
   it('on every code point boundary case, one byte at a time', () => {
-    for (const codePoint of [0x0, 0x7f, 0x80, 0x7ff, 0x800, 0xfff, 0x1000, 0xd7ff, 0xe000, 0xfffd, 0xffff, 0x10000, 0x3ffff, 0x40000, 0xfffff, 0x100000, 0x10ffff]) {
+    for (const codePoint of [
+      0x0, 0x7f, 0x80, 0x7ff, 0x800, 0xfff, 0x1000, 0xd7ff, 0xe000, 0xfffd, 0xffff, 0x10000, 0x3ffff, 0x40000, 0xfffff,
+      0x100000, 0x10ffff,
+    ]) {
       const buffer = Buffer.from(String.fromCodePoint(codePoint), 'utf8');
       expect(validate(cutAt(buffer, [1, 2, 3]))).toBe(true);
     }

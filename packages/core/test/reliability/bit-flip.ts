@@ -25,11 +25,17 @@ export function bitFlip(context: Context): Mutated | null {
   const head = headerLength(frame);
   const decided = (code: number): Mutated => ({
     bytes: flipped,
-    expect: { label: 'bit-flip', closes: [code], messages: stream.messages.slice(0, messagesBefore(stream.frames, index)), exact: true },
+    expect: {
+      label: 'bit-flip',
+      closes: [code],
+      messages: stream.messages.slice(0, messagesBefore(stream.frames, index)),
+      exact: true,
+    },
   });
   const control = isControl(frame.opcode);
   if (offset === 0 && (bit === 0x20 || bit === 0x10)) return decided(PROTOCOL_ERROR); // RSV2, RSV3: never negotiated
-  if (offset === 0 && bit === 0x40 && (!profile.deflate || control || frame.opcode === OP.continuation)) return decided(PROTOCOL_ERROR);
+  if (offset === 0 && bit === 0x40 && (!profile.deflate || control || frame.opcode === OP.continuation))
+    return decided(PROTOCOL_ERROR);
   if (offset === 1 && bit === 0x80) return decided(PROTOCOL_ERROR); // the mask bit
   if (offset >= head && (frame.opcode === OP.ping || frame.opcode === OP.pong)) {
     return { bytes: flipped, expect: intact(stream, 'bit-flip') }; // a different ping payload, answered as it is

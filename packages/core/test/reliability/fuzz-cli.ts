@@ -23,7 +23,9 @@ const log = (line: string): void => void process.stdout.write(`${line}\n`);
 async function replay(seed: number, deflate: boolean): Promise<void> {
   const runner = new SansIoRunner({ deflate, maxPayload: FUZZ_MAX_PAYLOAD });
   const fuzzCase = makeCase(seed, runner.profile);
-  log(`case ${seed} (${fuzzCase.expect.label}), ${fuzzCase.bytes.length} bytes, cuts at ${fuzzCase.cuts.join(' ') || 'none'}`);
+  log(
+    `case ${seed} (${fuzzCase.expect.label}), ${fuzzCase.bytes.length} bytes, cuts at ${fuzzCase.cuts.join(' ') || 'none'}`,
+  );
   log(`bytes: ${fuzzCase.bytes.toString('hex')}`);
   log(`expected: ${JSON.stringify({ ...fuzzCase.expect, messages: fuzzCase.expect.messages.length })}`);
   const result = await runner.run(fuzzCase.bytes, fuzzCase.cuts, fuzzCase.expect, fuzzCase.random);
@@ -35,11 +37,16 @@ async function main(): Promise<void> {
   const caseAt = process.argv.indexOf('--case');
   if (caseAt >= 0) return replay(Number(process.argv[caseAt + 1]), process.argv.includes('--deflate'));
 
-  const seed = option('seed', process.env.FUZZ_SEED === undefined ? (Date.now() ^ (process.pid << 16)) >>> 0 : Number(process.env.FUZZ_SEED));
+  const seed = option(
+    'seed',
+    process.env.FUZZ_SEED === undefined ? (Date.now() ^ (process.pid << 16)) >>> 0 : Number(process.env.FUZZ_SEED),
+  );
   const streams = option('streams', 100_000);
   const socketStreams = option('socket-streams', 10_000);
   const parallel = option('parallel', 8);
-  log(`fuzz: seed ${seed}, ${streams} sans-I/O streams, ${socketStreams} socket streams (${parallel} at a time), maxPayload ${FUZZ_MAX_PAYLOAD}`);
+  log(
+    `fuzz: seed ${seed}, ${streams} sans-I/O streams, ${socketStreams} socket streams (${parallel} at a time), maxPayload ${FUZZ_MAX_PAYLOAD}`,
+  );
   const started = Date.now();
   const total = new Tally();
   const seconds = (): string => ((Date.now() - started) / 1000).toFixed(0);
@@ -50,9 +57,16 @@ async function main(): Promise<void> {
     // Case indices are offset per part so no two parts replay the same cases.
     const tally = await fuzzSansIo(
       { deflate, maxPayload: FUZZ_MAX_PAYLOAD },
-      { seed, count, first: deflate ? 1e8 : 0, onProgress: (done) => done % 10_000 === 0 && log(`  ${name}: ${done}/${count} (${seconds()} s)`) },
+      {
+        seed,
+        count,
+        first: deflate ? 1e8 : 0,
+        onProgress: (done) => done % 10_000 === 0 && log(`  ${name}: ${done}/${count} (${seconds()} s)`),
+      },
     );
-    log(`${name}: ${tally.streams} streams, ${tally.problemCount} with problems, peak buffered ${tally.peakBuffered} bytes (${seconds()} s)`);
+    log(
+      `${name}: ${tally.streams} streams, ${tally.problemCount} with problems, peak buffered ${tally.peakBuffered} bytes (${seconds()} s)`,
+    );
     total.merge(tally);
   }
   const servers: SocketTally[] = [];
@@ -71,7 +85,8 @@ async function main(): Promise<void> {
         `healthy client ${tally.healthy.answered}/${tally.healthy.sent} answered, slowest ${tally.healthy.maxRoundTripMs} ms; ` +
         `server heap ${mib(tally.before.heapUsed)} → ${mib(tally.after.heapUsed)} MiB, RSS ${mib(tally.before.rss)} → ${mib(tally.after.rss)} MiB, peak RSS ${mib(tally.after.maxRss)} MiB (${seconds()} s)`,
     );
-    for (const problem of [...tally.serverProblems, ...tally.healthy.problems]) total.problems.push(`${name}: ${problem}`);
+    for (const problem of [...tally.serverProblems, ...tally.healthy.problems])
+      total.problems.push(`${name}: ${problem}`);
     if (tally.serverProblems.length + tally.healthy.problems.length > 0) total.problemCount++;
     servers.push(tally);
     total.merge(tally);
@@ -87,7 +102,11 @@ async function main(): Promise<void> {
     mutations: total.labels,
     problems: total.problemCount,
   };
-  log(`closes: ${Object.entries(total.closes).map(([code, n]) => `${code} ×${n}`).join(', ')}`);
+  log(
+    `closes: ${Object.entries(total.closes)
+      .map(([code, n]) => `${code} ×${n}`)
+      .join(', ')}`,
+  );
   for (const problem of total.problems) log(`PROBLEM ${problem}`);
   log(JSON.stringify(summary));
   process.exitCode = total.problemCount === 0 ? 0 : 1;

@@ -130,7 +130,9 @@ export async function fuzzSockets(deflate: boolean, options: SocketRunOptions): 
       serverProblems.push(`server heap grew by ${mib(after.heapUsed - before.heapUsed)} MiB`);
     }
     if (after.maxRss - before.rss > PEAK_RSS_GROWTH_LIMIT) {
-      serverProblems.push(`server peak RSS ${mib(after.maxRss)} MiB, ${mib(after.maxRss - before.rss)} MiB over its start`);
+      serverProblems.push(
+        `server peak RSS ${mib(after.maxRss)} MiB, ${mib(after.maxRss - before.rss)} MiB over its start`,
+      );
     }
     if (server.stderr.trim() !== '') serverProblems.push(`server wrote to stderr:\n${server.stderr}`);
     return Object.assign(tally, { healthy: healthyResult, resets, aborted, before, after, serverProblems });

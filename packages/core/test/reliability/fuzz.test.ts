@@ -22,7 +22,8 @@ const DETERMINED = ['1002', '1007', '1009', 'none'];
 
 function expectClean(tally: Tally): void {
   expect({ seed: SEED, problems: tally.problems }).toEqual({ seed: SEED, problems: [] });
-  for (const code of DETERMINED) expect({ seed: SEED, code, seen: (tally.closes[code] ?? 0) > 0 }).toEqual({ seed: SEED, code, seen: true });
+  for (const code of DETERMINED)
+    expect({ seed: SEED, code, seen: (tally.closes[code] ?? 0) > 0 }).toEqual({ seed: SEED, code, seen: true });
 }
 
 describe.each([
@@ -39,15 +40,19 @@ describe.each([
     expect(tally.peakBuffered).toBeLessThanOrEqual(FUZZ_MAX_PAYLOAD + 14);
   });
 
-  it(`${SOCKET_STREAMS} streams into a live server, ${PARALLEL} at a time, while a healthy client gets every answer`, async () => {
-    const tally = await fuzzSockets(deflate, { seed: SEED, count: SOCKET_STREAMS, parallel: PARALLEL });
-    expectClean(tally);
-    expect(tally.serverProblems).toEqual([]);
-    expect(tally.healthy.problems).toEqual([]);
-    expect(tally.healthy.sent).toBeGreaterThan(0);
-    expect(tally.healthy.answered).toBe(tally.healthy.sent);
-    expect(tally.after.clients).toBe(0);
-    // Every fuzz connection (and the healthy one) reached the server and was closed there.
-    expect(tally.after.connections).toBe(SOCKET_STREAMS + 1);
-  }, SOCKET_TEST_MS);
+  it(
+    `${SOCKET_STREAMS} streams into a live server, ${PARALLEL} at a time, while a healthy client gets every answer`,
+    async () => {
+      const tally = await fuzzSockets(deflate, { seed: SEED, count: SOCKET_STREAMS, parallel: PARALLEL });
+      expectClean(tally);
+      expect(tally.serverProblems).toEqual([]);
+      expect(tally.healthy.problems).toEqual([]);
+      expect(tally.healthy.sent).toBeGreaterThan(0);
+      expect(tally.healthy.answered).toBe(tally.healthy.sent);
+      expect(tally.after.clients).toBe(0);
+      // Every fuzz connection (and the healthy one) reached the server and was closed there.
+      expect(tally.after.connections).toBe(SOCKET_STREAMS + 1);
+    },
+    SOCKET_TEST_MS,
+  );
 });

@@ -36,7 +36,13 @@ export function intact(stream: Stream, label: string, messages: readonly Message
 }
 
 /** The connection fails at frame `index` with `code`; junk may follow, since input is discarded (§7.1.7). */
-export function failsAt(context: Context, frames: readonly WireFrame[], index: number, code: number, label: string): Mutated {
+export function failsAt(
+  context: Context,
+  frames: readonly WireFrame[],
+  index: number,
+  code: number,
+  label: string,
+): Mutated {
   const { random, stream } = context;
   const { bytes } = encodeFrames(frames);
   const tail = random.chance(0.3) ? random.bytes(random.int(1, 200)) : Buffer.alloc(0);
@@ -49,8 +55,17 @@ export function failsAt(context: Context, frames: readonly WireFrame[], index: n
   return { bytes: Buffer.concat([bytes, tail]), expect };
 }
 
-export function undecided(frames: readonly WireFrame[], index: number, stream: Stream, label: string, bytes: Buffer): Mutated {
-  return { bytes, expect: { label, closes: null, messages: stream.messages.slice(0, messagesBefore(frames, index)), exact: false } };
+export function undecided(
+  frames: readonly WireFrame[],
+  index: number,
+  stream: Stream,
+  label: string,
+  bytes: Buffer,
+): Mutated {
+  return {
+    bytes,
+    expect: { label, closes: null, messages: stream.messages.slice(0, messagesBefore(frames, index)), exact: false },
+  };
 }
 
 export function insertAt(frames: readonly WireFrame[], index: number, frame: WireFrame): WireFrame[] {

@@ -26,18 +26,41 @@ import {
   type Mutator,
 } from './mutation-kit';
 import type { Random } from './random';
-import { OP, RSV1, frameStream, inMessage, insertLimit, messagesBefore, type MessagePlan, type Profile, type Stream, type StreamPlan } from './streams';
+import {
+  OP,
+  RSV1,
+  frameStream,
+  inMessage,
+  insertLimit,
+  messagesBefore,
+  type MessagePlan,
+  type Profile,
+  type Stream,
+  type StreamPlan,
+} from './streams';
 import { encodeFrames, type WireFrame } from './wire';
 
 export type { Mutated } from './mutation-kit';
 
 /** Byte sequences invalid in UTF-8 whatever precedes them (Unicode §3.9 table 3-7). */
-const INVALID_UTF8 = [[0xff], [0xfe], [0xc0, 0x80], [0xc1, 0xbf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80]];
+const INVALID_UTF8 = [
+  [0xff],
+  [0xfe],
+  [0xc0, 0x80],
+  [0xc1, 0xbf],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf5, 0x80],
+];
 /** Codes no close frame may carry (§7.4.1-2): the server fails with 1002. */
 const BAD_CLOSE_CODES = [0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535];
 
 /** Replaces frame `index` with a changed copy; the server fails there with `code`. */
-function frameFault(label: string, code: number, change: (frame: WireFrame, context: Context) => Partial<WireFrame> | null): Mutator {
+function frameFault(
+  label: string,
+  code: number,
+  change: (frame: WireFrame, context: Context) => Partial<WireFrame> | null,
+): Mutator {
   return (context) => {
     const frames = context.stream.frames;
     const index = pickIndex(context.random, frames.length, (i) => change(frames[i], context) !== null);
@@ -47,7 +70,12 @@ function frameFault(label: string, code: number, change: (frame: WireFrame, cont
 }
 
 /** Inserts a frame where `where` allows; the server fails there with `code`. */
-function insertFault(label: string, code: number, where: (frames: readonly WireFrame[], index: number) => boolean, make: (context: Context, index: number) => WireFrame): Mutator {
+function insertFault(
+  label: string,
+  code: number,
+  where: (frames: readonly WireFrame[], index: number) => boolean,
+  make: (context: Context, index: number) => WireFrame,
+): Mutator {
   return (context) => {
     const frames = context.stream.frames;
     const index = pickIndex(context.random, insertLimit(context.stream) + 1, (i) => where(frames, i));
@@ -59,10 +87,16 @@ function insertFault(label: string, code: number, where: (frames: readonly WireF
 const anywhere = (): boolean => true;
 
 /** A message-level change: the plan's message `index` is replaced and the stream framed again. */
-function messageFault(label: string, code: number, change: (message: MessagePlan, context: Context) => MessagePlan | null): Mutator {
+function messageFault(
+  label: string,
+  code: number,
+  change: (message: MessagePlan, context: Context) => MessagePlan | null,
+): Mutator {
   return (context) => {
     const { plan, random } = context;
-    const candidates = plan.items.flatMap((item, i) => (item.kind === 'message' && change(item, context) !== null ? [i] : []));
+    const candidates = plan.items.flatMap((item, i) =>
+      item.kind === 'message' && change(item, context) !== null ? [i] : [],
+    );
     if (candidates.length === 0) return null;
     const at = random.pick(candidates);
     const items = plan.items.map((item, i) => (i === at && item.kind === 'message' ? change(item, context)! : item));
@@ -123,8 +157,11 @@ const mutators: Record<string, Mutator> = {
     newFrame(random, random.pick([OP.ping, OP.pong, OP.close]), random.bytes(random.int(0, 125)), false),
   ),
 
-  'unexpected-continuation': insertFault('unexpected-continuation', PROTOCOL_ERROR, (frames, i) => !inMessage(frames, i), ({ random }) =>
-    newFrame(random, OP.continuation, random.bytes(random.int(0, 50)), random.chance(0.5)),
+  'unexpected-continuation': insertFault(
+    'unexpected-continuation',
+    PROTOCOL_ERROR,
+    (frames, i) => !inMessage(frames, i),
+    ({ random }) => newFrame(random, OP.continuation, random.bytes(random.int(0, 50)), random.chance(0.5)),
   ),
 
   'expected-continuation': insertFault('expected-continuation', PROTOCOL_ERROR, inMessage, ({ random }) =>
@@ -132,15 +169,23 @@ const mutators: Record<string, Mutator> = {
   ),
 
   // A header claiming more than maxPayload is refused before any payload is held.
-  'oversized-length': insertFault('oversized-length', MESSAGE_TOO_BIG, anywhere, ({ random, profile, stream }, index) => {
-    const open = inMessage(stream.frames, index);
-    const claimed = random.chance(0.5)
-      ? BigInt(profile.maxPayload + random.int(1, 3 * profile.maxPayload))
-      : BigInt(random.int(1, 0x7fffffff)) * BigInt(random.int(1, 0x7fffffff)) + BigInt(profile.maxPayload);
-    const opcode = open ? OP.continuation : random.pick([OP.text, OP.binary]);
-    const rsv = !open && profile.deflate && random.chance(0.5) ? RSV1 : 0;
-    return { ...newFrame(random, opcode, random.bytes(random.int(0, 20)), random.chance(0.5), rsv), claimedLength: claimed };
-  }),
+  'oversized-length': insertFault(
+    'oversized-length',
+    MESSAGE_TOO_BIG,
+    anywhere,
+    ({ random, profile, stream }, index) => {
+      const open = inMessage(stream.frames, index);
+      const claimed = random.chance(0.5)
+        ? BigInt(profile.maxPayload + random.int(1, 3 * profile.maxPayload))
+        : BigInt(random.int(1, 0x7fffffff)) * BigInt(random.int(1, 0x7fffffff)) + BigInt(profile.maxPayload);
+      const opcode = open ? OP.continuation : random.pick([OP.text, OP.binary]);
+      const rsv = !open && profile.deflate && random.chance(0.5) ? RSV1 : 0;
+      return {
+        ...newFrame(random, opcode, random.bytes(random.int(0, 20)), random.chance(0.5), rsv),
+        claimedLength: claimed,
+      };
+    },
+  ),
 
   'bad-close': (context) => {
     const { random } = context;
@@ -159,7 +204,12 @@ const mutators: Record<string, Mutator> = {
     const index = random.int(0, insertLimit(stream));
     const code = random.pick([1000, 1001, 1003, 1008, 3000 + random.int(0, 1999)]);
     const frames = insertAt(stream.frames, index, newFrame(random, OP.close, closeBody(code, random.text(10))));
-    const expect = { label: 'early-close', closes: [code], messages: stream.messages.slice(0, messagesBefore(frames, index)), exact: true };
+    const expect = {
+      label: 'early-close',
+      closes: [code],
+      messages: stream.messages.slice(0, messagesBefore(frames, index)),
+      exact: true,
+    };
     return { bytes: encodeFrames(frames).bytes, expect };
   },
 
@@ -170,7 +220,13 @@ const mutators: Record<string, Mutator> = {
     const junk = random.bytes(random.int(2, 14) + random.int(0, 200));
     const { bytes, starts } = encodeFrames(stream.frames);
     const at = index < starts.length ? starts[index] : bytes.length;
-    return undecided(stream.frames, index, stream, 'random-header', Buffer.concat([bytes.subarray(0, at), junk, bytes.subarray(at)]));
+    return undecided(
+      stream.frames,
+      index,
+      stream,
+      'random-header',
+      Buffer.concat([bytes.subarray(0, at), junk, bytes.subarray(at)]),
+    );
   },
 
   noise: ({ random, stream }) => {
@@ -185,7 +241,8 @@ const mutators: Record<string, Mutator> = {
     const data = Buffer.from(message.data);
     if (data.length < bad.length) return { ...message, data: Buffer.concat([data, bad]) };
     // Overwritten in place, so the message stays within maxPayload; or, a sequence cut short at the end.
-    if (random.chance(0.2)) data.set([0xe2, 0x82].slice(0, Math.min(2, data.length)), data.length - Math.min(2, data.length));
+    if (random.chance(0.2))
+      data.set([0xe2, 0x82].slice(0, Math.min(2, data.length)), data.length - Math.min(2, data.length));
     else bad.copy(data, random.int(0, data.length - bad.length));
     return { ...message, data };
   }),
@@ -193,9 +250,14 @@ const mutators: Record<string, Mutator> = {
   // Past maxPayload across fragments, or (compressed) only once inflated: the decompression bomb;
   // or incompressible data of exactly maxPayload bytes, which deflate makes longer on the wire.
   'oversized-message': messageFault('oversized-message', MESSAGE_TOO_BIG, (message, { random, profile }) => {
-    if (message.compressed && random.chance(0.3)) return { ...message, binary: true, data: random.bytes(profile.maxPayload) };
+    if (message.compressed && random.chance(0.3))
+      return { ...message, binary: true, data: random.bytes(profile.maxPayload) };
     const size = profile.maxPayload + random.int(1, 4096);
-    const data = message.compressed ? Buffer.alloc(size, random.pick(['a', '\0', 'ab'])) : message.binary ? random.bytes(size) : random.text(size);
+    const data = message.compressed
+      ? Buffer.alloc(size, random.pick(['a', '\0', 'ab']))
+      : message.binary
+        ? random.bytes(size)
+        : random.text(size);
     return { ...message, data };
   }),
 
@@ -203,7 +265,11 @@ const mutators: Record<string, Mutator> = {
   'corrupt-deflate': messageFault('corrupt-deflate', INVALID_PAYLOAD, (message, { random, profile }) => {
     if (!profile.deflate) return null;
     const first = 0x06 | random.int(0, 1) | (random.int(0, 31) << 3);
-    return { ...message, compressed: true, wireOverride: Buffer.concat([Buffer.from([first]), random.bytes(random.int(0, 60))]) };
+    return {
+      ...message,
+      compressed: true,
+      wireOverride: Buffer.concat([Buffer.from([first]), random.bytes(random.int(0, 60))]),
+    };
   }),
 };
 

@@ -104,8 +104,10 @@ function observe(sink: ArraySink, handler: RecordingHandler, problems: string[])
   if (frames.some((frame) => frame.masked)) problems.push('a server frame was masked (RFC 6455 §5.1)');
   const closes = frames.filter((frame) => frame.opcode === 0x8);
   if (closes.length > 1) problems.push(`${closes.length} close frames written`);
-  if (closes.length > 0 && frames[frames.length - 1].opcode !== 0x8) problems.push('a frame was written after the close frame');
-  const close = closes.length === 0 ? NO_CLOSE : closes[0].payload.length === 0 ? EMPTY_CLOSE : closes[0].payload.readUInt16BE(0);
+  if (closes.length > 0 && frames[frames.length - 1].opcode !== 0x8)
+    problems.push('a frame was written after the close frame');
+  const close =
+    closes.length === 0 ? NO_CLOSE : closes[0].payload.length === 0 ? EMPTY_CLOSE : closes[0].payload.readUInt16BE(0);
 
   const pings = handler.events.flatMap((e) => (e.type === 'ping' ? [e.payload] : []));
   const pongs = frames.filter((frame) => frame.opcode === 0xa).map((frame) => frame.payload);
@@ -118,7 +120,9 @@ function observe(sink: ArraySink, handler: RecordingHandler, problems: string[])
     problems.push(`failed with ${failures[0].code} (${failures[0].closeCode}) but closed with ${close}`);
   }
   const messages: Message[] = handler.events.flatMap((e) =>
-    e.type === 'message' ? [{ binary: e.isBinary, data: typeof e.data === 'string' ? Buffer.from(e.data, 'utf8') : e.data }] : [],
+    e.type === 'message'
+      ? [{ binary: e.isBinary, data: typeof e.data === 'string' ? Buffer.from(e.data, 'utf8') : e.data }]
+      : [],
   );
   return { close, messages };
 }

@@ -62,7 +62,7 @@ async function soak(deflate: boolean, cycles: number, batch: number, cycle: Cycl
     let failures = 0;
     let firstFailure = '';
     let midway: EchoServerStats | null = null;
-    for (let done = 0; done < cycles; ) {
+    for (let done = 0; done < cycles;) {
       const size = Math.min(batch, cycles - done);
       const results = await Promise.allSettled(Array.from({ length: size }, () => cycle(server.port, deflate)));
       for (const result of results) {
@@ -109,7 +109,11 @@ async function main(): Promise<void> {
     const rssSinceMidway = after.rss - midway.rss;
     const rssBounded = rssGrowth <= RSS_SLACK || rssSinceMidway <= RSS_SLACK;
     const pass =
-      result.failures === 0 && after.clients === 0 && heapGrowth <= HEAP_SLACK && externalGrowth <= HEAP_SLACK && rssBounded;
+      result.failures === 0 &&
+      after.clients === 0 &&
+      heapGrowth <= HEAP_SLACK &&
+      externalGrowth <= HEAP_SLACK &&
+      rssBounded;
     log(
       `  ${pass ? 'PASS' : 'FAIL'}: over the start, heap ${mib(heapGrowth)} MiB and external ${mib(externalGrowth)} MiB ` +
         `(limit ${mib(HEAP_SLACK)}); RSS ${mib(rssGrowth)} MiB, ${mib(rssSinceMidway)} MiB since midway (limit ${mib(RSS_SLACK)} for one of them)`,

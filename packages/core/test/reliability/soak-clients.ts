@@ -48,7 +48,9 @@ const wire = {
     message: masked(0x1, SOAK_MESSAGE, { key: Buffer.from([1, 2, 3, 4]) }),
   },
   deflate: {
-    request: Buffer.from(upgradeRequest({ headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' } })),
+    request: Buffer.from(
+      upgradeRequest({ headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' } }),
+    ),
     message: masked(0x1, deflateAlone(Buffer.from(SOAK_MESSAGE)), { rsv: 0b100, key: Buffer.from([1, 2, 3, 4]) }),
   },
   close: masked(0x8, closeBody(1000), { key: Buffer.from([5, 6, 7, 8]) }),
@@ -66,7 +68,12 @@ export const rawCycle: Cycle = (port, deflate) =>
     const onFrames = (chunk: Buffer): void => {
       for (const frame of reader.push(chunk)) {
         if (frame.opcode === 0x1) {
-          const text = (frame.rsv & 0b100) !== 0 ? zlib.inflateRawSync(Buffer.concat([frame.payload, TRAILER]), { finishFlush: zlib.constants.Z_SYNC_FLUSH }) : frame.payload;
+          const text =
+            (frame.rsv & 0b100) !== 0
+              ? zlib.inflateRawSync(Buffer.concat([frame.payload, TRAILER]), {
+                  finishFlush: zlib.constants.Z_SYNC_FLUSH,
+                })
+              : frame.payload;
           echoed = text.toString('utf8') === SOAK_MESSAGE;
           socket.write(wire.close);
         } else if (frame.opcode === 0x8) {

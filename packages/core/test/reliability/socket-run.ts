@@ -96,7 +96,10 @@ export async function runSocketCase(port: number, fuzzCase: FuzzCase, offerDefla
   }
   socket.end();
   let timer: NodeJS.Timeout | undefined;
-  const ended = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ANSWER_MS, false)))]);
+  const ended = await Promise.race([
+    closed.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ANSWER_MS, false))),
+  ]);
   clearTimeout(timer);
   if (!ended) {
     problems.push(`TCP still open ${ANSWER_MS} ms after the client ended`);
@@ -171,7 +174,8 @@ export class HealthyClient {
     ws.on('message', (data: Buffer) => {
       const expected = String(this.answeredCount);
       const text = data.toString('utf8');
-      if (!text.startsWith(`${expected}:`)) this.problems.push(`echo ${JSON.stringify(text.slice(0, 20))}, expected ${expected}`);
+      if (!text.startsWith(`${expected}:`))
+        this.problems.push(`echo ${JSON.stringify(text.slice(0, 20))}, expected ${expected}`);
       this.maxRoundTrip = Math.max(this.maxRoundTrip, performance.now() - this.sentAt[this.answeredCount]);
       this.answeredCount++;
     });
@@ -208,7 +212,13 @@ export class HealthyClient {
     while (this.answeredCount < this.sentAt.length && Date.now() < deadline) await delay(5);
     this.ws.close();
     const sent = this.sentAt.length;
-    if (this.answeredCount !== sent) this.problems.push(`${sent - this.answeredCount} of ${sent} messages never answered`);
-    return { sent, answered: this.answeredCount, maxRoundTripMs: Math.round(this.maxRoundTrip), problems: this.problems };
+    if (this.answeredCount !== sent)
+      this.problems.push(`${sent - this.answeredCount} of ${sent} messages never answered`);
+    return {
+      sent,
+      answered: this.answeredCount,
+      maxRoundTripMs: Math.round(this.maxRoundTrip),
+      problems: this.problems,
+    };
   }
 }

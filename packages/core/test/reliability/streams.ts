@@ -156,7 +156,8 @@ export function frameStream(plan: StreamPlan, random: Random): Stream {
         completes: last,
         messageOffset: bounds[f],
       });
-      for (const extra of item.inside) if (extra.after === f && !last) frames.push(control(extra.opcode, extra.payload));
+      for (const extra of item.inside)
+        if (extra.after === f && !last) frames.push(control(extra.opcode, extra.payload));
     }
   }
   let closeCode: number | null = null;

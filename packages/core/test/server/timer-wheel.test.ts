@@ -276,20 +276,23 @@ describe('TimerWheel following the clock', () => {
   it.each([
     [true, 400, 600], // due during the stall: fires as soon as the loop is free
     [false, 680, Infinity], // counting ticks: the stall is added to the wait
-  ])('followClock %p: a 300 ms deadline with a 400 ms stall fires after %d ms, before %d', async (followClock, atLeast, below) => {
-    const fired: number[] = [];
-    const start = performance.now();
-    const wheel = new TimerWheel<Item>(10, 8, () => fired.push(performance.now() - start), { followClock });
-    try {
-      wheel.schedule(new Item('a'), 30);
-      stall(400);
-      await firstFiring(fired);
-      expect(fired[0]).toBeGreaterThanOrEqual(atLeast);
-      expect(fired[0]).toBeLessThan(below);
-    } finally {
-      wheel.close();
-    }
-  });
+  ])(
+    'followClock %p: a 300 ms deadline with a 400 ms stall fires after %d ms, before %d',
+    async (followClock, atLeast, below) => {
+      const fired: number[] = [];
+      const start = performance.now();
+      const wheel = new TimerWheel<Item>(10, 8, () => fired.push(performance.now() - start), { followClock });
+      try {
+        wheel.schedule(new Item('a'), 30);
+        stall(400);
+        await firstFiring(fired);
+        expect(fired[0]).toBeGreaterThanOrEqual(atLeast);
+        expect(fired[0]).toBeLessThan(below);
+      } finally {
+        wheel.close();
+      }
+    },
+  );
 
   it('a deadline set while the timer is overdue is not cut short by the catching up', async () => {
     const fired: number[] = [];

@@ -113,6 +113,12 @@ describe('TopicRegistry', () => {
     expect([0, 1, 2, 3, 4].map((t) => registry.subscriberCount(`t${t}`))).toEqual([50, 40, 30, 20, 10]);
     for (const subscriber of subscribers) registry.removeSubscriber(subscriber);
     expect([...registry.topics()]).toEqual([]);
-    expect(log.filter((line) => line.startsWith('close')).sort()).toEqual(['close t0', 'close t1', 'close t2', 'close t3', 'close t4']);
+    expect(log.filter((line) => line.startsWith('close')).sort()).toEqual([
+      'close t0',
+      'close t1',
+      'close t2',
+      'close t3',
+      'close t4',
+    ]);
   });
 });

@@ -92,7 +92,14 @@ export class RedisNode {
     return this.request({ command: 'subscribed', topic });
   }
 
-  publish(options: { topic: string; publisher: string; from?: number; count: number; binaryEvery?: number; padding?: number }): Promise<void> {
+  publish(options: {
+    topic: string;
+    publisher: string;
+    from?: number;
+    count: number;
+    binaryEvery?: number;
+    padding?: number;
+  }): Promise<void> {
     return this.request({ command: 'publish', ...options });
   }
 

@@ -54,7 +54,7 @@ export function describeWithRedis(name: string, body: () => void): void {
     });
     return;
   }
-   
+
   console.warn(`SKIPPED ${message}`);
   describe.skip(name, body);
 }
@@ -160,14 +160,22 @@ export class RedisServer {
     if (this.child !== undefined) throw new Error('redis-server already running');
     this.port = port ?? (this.port || (await freePort(bus)));
     const args = [
-      '--port', String(this.port),
-      '--bind', '127.0.0.1',
-      '--save', '',
-      '--appendonly', 'no',
-      '--dir', this.dir,
-      '--daemonize', 'no',
-      '--protected-mode', 'no',
-      '--loglevel', 'warning',
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'no',
+      '--loglevel',
+      'warning',
       ...(this.options.args ?? []),
     ];
     const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -250,14 +258,25 @@ export class RedisCluster {
   async start(masters = 3): Promise<this> {
     for (let i = 0; i < masters; i++) {
       const node = new RedisServer({
-        args: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--cluster-node-timeout', '2000'],
+        args: [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${i}.conf`,
+          '--cluster-node-timeout',
+          '2000',
+        ],
       });
       this.nodes.push(node);
       await node.start(undefined, true);
     }
     await redisCli([
-      '--cluster', 'create', ...this.ports.map((port) => `127.0.0.1:${port}`),
-      '--cluster-replicas', '0', '--cluster-yes',
+      '--cluster',
+      'create',
+      ...this.ports.map((port) => `127.0.0.1:${port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
     ]);
     await this.waitForOk();
     return this;
