@@ -31,6 +31,7 @@ export interface RedisAdapterEvents {
  */
 export class RedisAdapterPlugin extends EventEmitter<RedisAdapterEvents> implements Plugin {
   readonly name = 'redis';
+  /** The options as validated, with every default filled in; shared by every adapter of this plugin. */
   readonly options: ResolvedRedisAdapterOptions;
   private readonly adapters = new Map<Server, RedisAdapter>();
 
@@ -62,6 +63,7 @@ export class RedisAdapterPlugin extends EventEmitter<RedisAdapterEvents> impleme
  * what other processes publish comes back from Redis and goes to `server.publishLocal`.
  */
 export class RedisAdapter implements PluginInstance, TransportHost {
+  /** The plugin's resolved options (the same object as `plugin.options`). */
   readonly options: ResolvedRedisAdapterOptions;
   /** This adapter's random id, carried by every message it sends. */
   readonly origin: Buffer = newOrigin();

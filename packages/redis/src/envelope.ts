@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 
 export const ENVELOPE_VERSION = 1;
+/** The header's length: the payload starts at this offset. */
 export const HEADER_BYTES = 18;
 export const ORIGIN_BYTES = 8;
 
@@ -22,11 +23,15 @@ const FLAG_BINARY = 1;
 const FLAG_COMPRESS = 2;
 const TWO_32 = 0x1_0000_0000;
 
+/** A decoded message: the header's fields and a view of the payload. */
 export interface Envelope {
   /** The publishing adapter's id: 8 bytes, a view into the message. */
   origin: Buffer;
+  /** Counts the origin's publishes; per topic it only grows, so one already passed is a duplicate. */
   sequence: number;
+  /** Published as binary (true) or text (false). */
   binary: boolean;
+  /** False when the publisher kept extensions from compressing it; delivered with the same flag. */
   compress: boolean;
   /** A view into the message: no copy. */
   payload: Buffer;

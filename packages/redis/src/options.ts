@@ -15,7 +15,12 @@ export interface RedisAdapterOptions {
   /** More ioredis options (password, tls, retryStrategy, ...), merged under the adapter's own. */
   redisOptions?: RedisOptions;
   /** Run on a Redis Cluster with sharded pub/sub (SSUBSCRIBE / SPUBLISH, Redis 7). Pub/sub mode only. */
-  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
+  cluster?: {
+    /** The seed nodes ioredis starts from (at least one); it discovers the rest. */
+    nodes: ClusterNode[];
+    /** More ioredis Cluster options, merged under the adapter's own. */
+    options?: ClusterOptions;
+  };
   /** `'pubsub'` (default) or `'streams'`. Every process on the same prefix must use the same mode. */
   mode?: RedisAdapterMode;
   /** Prepended to every channel and stream key, so two applications can share one Redis. Default `'ws:'`. */
@@ -30,24 +35,48 @@ export interface RedisAdapterOptions {
   bufferBytes?: number;
 }
 
+/** {@link RedisAdapterOptions} once validated, with every default filled in (`plugin.options`). */
 export interface ResolvedRedisAdapterOptions {
+  /** The URL connected to; the default when `client` or `cluster` is given (and then unused). */
   readonly url: string;
+  /** The client given as a template, if any. */
   readonly client: Redis | undefined;
+  /** A copy of the ioredis options given (empty when none). */
   readonly redisOptions: RedisOptions;
-  readonly cluster: { nodes: ClusterNode[]; options: ClusterOptions } | undefined;
+  /** The cluster given, if any, with a copy of its options. */
+  readonly cluster:
+    | {
+        /** The seed nodes, as given. */
+        nodes: ClusterNode[];
+        /** A copy of the Cluster options given (empty when none). */
+        options: ClusterOptions;
+      }
+    | undefined;
+  /** `'pubsub'` unless `'streams'` was asked for. */
   readonly mode: RedisAdapterMode;
+  /** Prepended to every channel and stream key. */
   readonly prefix: string;
+  /** Streams mode: the approximate length each topic's stream is trimmed to. */
   readonly maxLen: number;
+  /** Streams mode: entries read per stream per XREAD call. */
   readonly readCount: number;
+  /** Streams mode: publishes the local buffer holds at most. */
   readonly bufferMessages: number;
+  /** Streams mode: bytes the local buffer holds at most. */
   readonly bufferBytes: number;
 }
 
+/** The default `url`: a Redis on this machine's standard port. */
 export const DEFAULT_URL = 'redis://127.0.0.1:6379';
+/** The default `prefix` of channel and stream keys. */
 export const DEFAULT_PREFIX = 'ws:';
+/** The default `maxLen`: entries kept per topic stream. */
 export const DEFAULT_MAX_LEN = 10_000;
+/** The default `readCount`: entries per stream per XREAD. */
 export const DEFAULT_READ_COUNT = 1000;
+/** The default `bufferMessages`: publishes kept locally in streams mode. */
 export const DEFAULT_BUFFER_MESSAGES = 10_000;
+/** The default `bufferBytes` (16 MiB): the local buffer's bound in bytes. */
 export const DEFAULT_BUFFER_BYTES = 16 * 1024 * 1024;
 
 const KNOWN_KEYS = new Set([

@@ -13,6 +13,7 @@ export type DropReason =
 
 /** The `dropped` event's argument: counts since the previous report of the same reason. */
 export interface DropReport {
+  /** Why these messages were dropped; one report per reason. */
   reason: DropReason;
   /** Messages not sent (or not confirmed). */
   messages: number;

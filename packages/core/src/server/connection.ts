@@ -221,6 +221,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     return this.owner.subscriptions.unsubscribe(this, topic);
   }
 
+  /** Whether this connection is subscribed to `topic` now. O(1). */
   isSubscribed(topic: string): boolean {
     return this.owner.subscriptions.isSubscribed(this, topic);
   }

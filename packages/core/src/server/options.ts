@@ -38,16 +38,22 @@ export type VerifyResult = boolean | VerifyRejection;
  * written before HTTP/2 was served, still type-checks.
  */
 export type VerifyClient = {
+  /** The verdict on `request` (see {@link VerifyResult}), or a promise of it. */
   verify(request: UpgradeRequest): VerifyResult | Promise<VerifyResult>;
 }['verify'];
 
 /** Admits (true) or refuses with 403 an upgrade by its `Origin` header, as sent (undefined without one). */
 export type OriginCheck = {
+  /** True admits the upgrade; false refuses it with 403. `request` is there for checks beyond the header. */
   check(origin: string | undefined, request: UpgradeRequest): boolean;
 }['check'];
 
 /** Picks one of the client's subprotocols, or none. */
 export type ProtocolSelector = {
+  /**
+   * Returns the subprotocol to answer with, one of `offered` (the client's, in its order), or
+   * `undefined`, `null` or `false` to answer without one.
+   */
   select(offered: readonly string[], request: UpgradeRequest): string | undefined | null | false;
 }['select'];
 

@@ -16,7 +16,9 @@ export interface Plugin {
 
 /** How a message was published, as `onPublish` hears it. */
 export interface PublishFlags {
+  /** Published as binary (true) or text (false): receivers deliver it the same way. */
   readonly binary: boolean;
+  /** False when the publisher kept extensions (permessage-deflate) from transforming it. */
   readonly compress: boolean;
 }
 
