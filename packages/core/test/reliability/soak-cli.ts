@@ -18,9 +18,10 @@ import { rawCycle, wsCycle, type Cycle } from './soak-clients';
 /** How far heap and external memory may end above where they started (after GC). */
 const HEAP_SLACK = 4 * 1024 * 1024;
 /**
- * How far RSS may end above the start, or else above the midway sample. glibc keeps freed
- * memory (zlib's buffers above all) for reuse rather than hand it back, so RSS may stay at the
- * high-water mark of the connections open at once; what must not happen is that it keeps growing.
+ * How far RSS may end above the start, or else above the midway sample. V8 keeps its young
+ * generation at the size load grew it to, and glibc keeps freed memory (zlib's state above all)
+ * for reuse, so RSS may stay at the high-water mark of the connections open at once; what must
+ * not happen is that it keeps growing.
  */
 const RSS_SLACK = 8 * 1024 * 1024;
 
