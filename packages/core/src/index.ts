@@ -27,6 +27,7 @@ export type { TransportKind, UpgradeRequest } from './server/transport';
 export type { AttachableServer } from './server/options';
 export { isWebSocketConnect } from './handshake/extended-connect';
 export { TimerWheel, WheelEntry } from './server/timer-wheel';
+export { rejectUnknownOptions } from './server/option-keys';
 export type {
   Extension,
   ExtensionAcceptance,

@@ -1,4 +1,5 @@
 import type { ZlibOptions } from 'node:zlib';
+import { rejectUnknownOptions } from '@ws/core';
 
 /** zlib settings a user may pass through; window size and flushing are decided by the extension. */
 export type DeflateZlibOptions = Pick<ZlibOptions, 'level' | 'memLevel' | 'strategy' | 'chunkSize'>;
@@ -71,10 +72,7 @@ export function resolveOptions(options: DeflateOptions = {}): DeflateConfig {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('deflate options must be an object');
   }
-  for (const key of Object.keys(options)) {
-    // A misspelt option (`treshold`) would otherwise silently run with the default.
-    if (!KNOWN_KEYS.has(key)) throw new TypeError(`deflate: unknown option "${key}"`);
-  }
+  rejectUnknownOptions('deflate', options, KNOWN_KEYS);
   return {
     serverNoContextTakeover: flag(options.serverNoContextTakeover, 'serverNoContextTakeover'),
     clientNoContextTakeover: flag(options.clientNoContextTakeover, 'clientNoContextTakeover'),

@@ -1,4 +1,4 @@
-import { CloseCode, isValidWireCloseCode } from '@ws/core';
+import { CloseCode, isValidWireCloseCode, rejectUnknownOptions } from '@ws/core';
 
 /** Options of `heartbeat()`. Every field is optional; see the README's options table. */
 export interface HeartbeatOptions {
@@ -73,10 +73,7 @@ export function resolveOptions(options: HeartbeatOptions = {}): ResolvedHeartbea
   if (options === null || typeof options !== 'object') {
     throw new TypeError('heartbeat: options must be an object');
   }
-  for (const key of Object.keys(options)) {
-    // A misspelt option (`pingInterval`) would otherwise silently run with the default.
-    if (!KNOWN_KEYS.has(key)) throw new TypeError(`heartbeat: unknown option "${key}"`);
-  }
+  rejectUnknownOptions('heartbeat', options, KNOWN_KEYS);
 
   const interval = milliseconds('interval', options.interval, DEFAULT_INTERVAL);
   const timeout = milliseconds('timeout', options.timeout, interval);

@@ -1,4 +1,5 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { rejectUnknownOptions } from '@ws/core';
 
 /** How messages travel between processes; see the README's model. */
 export type RedisAdapterMode = 'pubsub' | 'streams';
@@ -95,10 +96,7 @@ const KNOWN_KEYS = new Set([
 /** Validates `options` and applies the defaults; throws a TypeError or RangeError naming the option. */
 export function resolveOptions(options: RedisAdapterOptions = {}): ResolvedRedisAdapterOptions {
   if (options === null || typeof options !== 'object') throw new TypeError('redisAdapter: options must be an object');
-  for (const key of Object.keys(options)) {
-    // A misspelt option (`maxlen`) would otherwise silently run with the default.
-    if (!KNOWN_KEYS.has(key)) throw new TypeError(`redisAdapter: unknown option "${key}"`);
-  }
+  rejectUnknownOptions('redisAdapter', options, KNOWN_KEYS);
   const mode = options.mode ?? 'pubsub';
   if (mode !== 'pubsub' && mode !== 'streams') {
     throw new TypeError(`redisAdapter: mode must be 'pubsub' or 'streams', got ${String(mode)}`);
