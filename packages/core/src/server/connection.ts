@@ -202,8 +202,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   /** Writes frames built once for many connections (see `Server.broadcast`), under the same limits as `send`. */
   sendFrames(frames: readonly Buffer[], callback?: WriteCallback): SendStatus {
     if (this.refuseUnlessOpen(callback)) return SendStatus.NotOpen;
-    const status = admit(this.limits, this.bufferedAmount, byteLengthOf(frames));
-    if (status === SendStatus.Dropped) return this.drop(byteLengthOf(frames), callback);
+    const size = byteLengthOf(frames);
+    const status = admit(this.limits, this.bufferedAmount, size);
+    if (status === SendStatus.Dropped) return this.drop(size, callback);
     this.wire.sendFrames(frames, callback);
     return this.queued(status);
   }
