@@ -18,8 +18,13 @@ import type { ZlibLimiter } from './zlib-limiter';
  * are inflated (RFC 7692 §6.2), outbound messages are deflated unless too small or sent with
  * `compress: false` (§6.1). Each direction keeps or drops its context as negotiated.
  * zlib streams are made lazily: a connection that never compresses holds none.
+ *
+ * Inbound frames come in pieces as they arrive (`decodesPartialFrames`): one inflate stream
+ * carries the whole message whatever its frame boundaries, so each piece is inflated at once and
+ * core checks the text it yields before the rest of the frame has come.
  */
 export class DeflateCodec implements ExtensionCodec {
+  readonly decodesPartialFrames = true;
   /** Decompresses this connection's incoming messages. */
   readonly inflater: MessageInflater;
   /** Compresses this connection's outgoing messages. */

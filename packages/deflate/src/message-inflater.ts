@@ -11,9 +11,10 @@ import { ZlibJob } from './zlib-job';
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
 /**
- * The inbound side of one connection: inflates compressed messages frame by frame.
+ * The inbound side of one connection: inflates compressed messages piece by piece (a frame, or
+ * the part of one that has arrived: core joins what arrives while a piece is inflating).
  *
- *   decode(frame) ─▶ limiter queue ─▶ run(): write frame (+ TRAILER at fin) to InflateRaw
+ *   decode(piece) ─▶ limiter queue ─▶ run(): write piece (+ TRAILER at fin) to InflateRaw
  *        ◀── done(output) ◀── written ◀── onZlibData (counted against maxPayload)
  *
  * One inflate stream carries a whole message across its frames. With context takeover it is
@@ -72,7 +73,7 @@ export class MessageInflater extends ZlibJob<DecodeCallback> {
     super.onZlibData(chunk);
   }
 
-  /** One frame was inflated; at the message's last frame the stream's message is over. */
+  /** One piece was inflated; at the message's last piece the stream's message is over. */
   protected written(output: Buffer): void {
     if (this.fin) {
       this.messageLength = 0;

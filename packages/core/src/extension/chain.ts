@@ -9,6 +9,8 @@ import type { DecodeCallback, EncodeCallback, EncodeOptions, ExtensionCodec } fr
  */
 export class ExtensionChain {
   private readonly codecs: readonly ExtensionCodec[];
+  /** Every codec takes frames in pieces (`ExtensionCodec.decodesPartialFrames`). */
+  readonly decodesPartialFrames: boolean;
   private disposed = false;
 
   private decodeIndex = 0;
@@ -24,9 +26,13 @@ export class ExtensionChain {
 
   constructor(codecs: readonly ExtensionCodec[]) {
     this.codecs = codecs;
+    this.decodesPartialFrames = codecs.length > 0 && codecs.every((codec) => codec.decodesPartialFrames === true);
   }
 
-  /** Runs one inbound frame through every codec, last configured first; `done` gets the result. */
+  /**
+   * Runs one inbound frame (or, with `decodesPartialFrames`, a piece of the message) through
+   * every codec, last configured first; `done` gets the result.
+   */
   decode(payload: Buffer, rsv: number, fin: boolean, done: DecodeCallback): void {
     this.decodeIndex = this.codecs.length;
     this.decodeRsv = rsv;

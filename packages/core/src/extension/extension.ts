@@ -9,7 +9,9 @@ import type { WebSocketError } from '../protocol/errors';
  *   outbound: send() → codecs in configured order → frame writer
  *
  * Order is always kept: a connection hands a codec one frame (inbound) or one message
- * (outbound) at a time and waits for its callback before the next one.
+ * (outbound) at a time and waits for its callback before the next one. A codec that sets
+ * `decodesPartialFrames` is handed inbound frames in pieces as they arrive instead, so what it
+ * decodes (inflated text, say) is validated before the rest of a frame has come.
  */
 
 /** One parameter of an offer or response: `name` or `name=value` (quotes already removed). */
@@ -63,7 +65,10 @@ export interface Extension {
   negotiate(offers: readonly ExtensionOffer[]): ExtensionAcceptance | null;
 }
 
-/** How a codec hands back one decoded frame: the bytes, or the error that closes the connection. */
+/**
+ * How a codec hands back what one `decode` call decoded: the bytes (possibly none), or the
+ * error that closes the connection.
+ */
 export type DecodeCallback = (error: WebSocketError | null, payload: Buffer | null) => void;
 /**
  * How a codec hands back one encoded message: the bytes and the RSV bits of its first frame, or an
@@ -82,11 +87,24 @@ export interface EncodeOptions {
 /** The per-connection side of an extension: transforms the data frames of one connection. */
 export interface ExtensionCodec {
   /**
-   * Transform the payload of one inbound data frame. `rsv` holds the RSV bits of the message's
-   * first frame (so a codec knows whether the whole message is its own), `fin` marks the last
-   * frame of the message. Call `done` exactly once, synchronously or later, with the decoded
-   * bytes or with a WebSocketError (its `closeCode` closes the connection: 1009 when the
-   * decoded size would pass `maxPayload`, 1007 for undecodable data).
+   * Opt in to being fed inbound frames in pieces: `decode` is then called with the part of a
+   * frame's payload that has arrived so far, then with the next part, and so on; a frame that
+   * arrives whole in one chunk is still one call. Pieces follow each other in wire order, are
+   * never empty unless a frame is, and do not mark frame boundaries: `fin` is set on the last
+   * piece of the message only. Right for codecs that transform a message as one stream (such as
+   * permessage-deflate); left unset, every call gets one whole frame. A connection uses pieces
+   * only when every negotiated codec opts in.
+   */
+  readonly decodesPartialFrames?: boolean;
+  /**
+   * Transform the payload of one inbound data frame (or, with `decodesPartialFrames`, the next
+   * piece of the message's payload). `rsv` holds the RSV bits of the message's first frame (so
+   * a codec knows whether the whole message is its own), `fin` marks the end of the message.
+   * Call `done` exactly once, synchronously or later, with the decoded bytes or with a
+   * WebSocketError (its `closeCode` closes the connection: 1009 when the decoded size would
+   * pass `maxPayload`, 1007 for undecodable data). The next call waits for `done`; bytes that
+   * arrive meanwhile are joined into the next piece. After the connection fails (invalid UTF-8
+   * in what `done` returned, say), no further call comes.
    */
   decode(payload: Buffer, rsv: number, fin: boolean, done: DecodeCallback): void;
   /**

@@ -9,11 +9,14 @@ import { rotateMask, unmaskPayload, unmaskPayloadFrom } from './mask';
  *
  *   chunk → [header 2 B] → [length 2/8 B] → [mask 4 B] → [payload] → unmask → onFrame
  *                                                            ↘ (text, streamText) unmask → onTextPayload
+ *                                                            ↘ (data, streamPieces) unmask → onFramePiece
  *
  * With `streamText`, the payload of a text frame (or of a continuation of a text message) that
  * is not complete yet is unmasked as it arrives and shown to `onTextPayload`, so invalid UTF-8
- * can fail the connection before the rest of the frame comes. A frame that arrives whole in one
- * chunk never goes through it.
+ * can fail the connection before the rest of the frame comes. With `streamPieces` (extensions
+ * that decode frames in pieces), the arrived part of a data frame is taken out of the buffer
+ * instead and handed to `onFramePiece`; `onFrame` then gets only the rest. A frame that arrives
+ * whole in one chunk goes through neither.
  */
 export interface FrameHandler {
   /**
@@ -27,6 +30,13 @@ export interface FrameHandler {
    * Return false when the handler failed the connection (it has called `stop()`).
    */
   onTextPayload?(bytes: Buffer): boolean;
+  /**
+   * With `streamPieces`: the next unmasked bytes of a data frame still incomplete (never empty),
+   * consumed: the frame's `onFrame` carries only what follows them. Return false to pause, as
+   * from `onFrame`; parsing goes on inside the same frame at `resume()`, joining what arrived
+   * meanwhile into one piece.
+   */
+  onFramePiece?(opcode: number, rsv: number, piece: Buffer): boolean;
   /** The peer broke the protocol; the parser has stopped and discards all further input. */
   onParseError(error: WebSocketError): void;
 }
@@ -38,6 +48,8 @@ export interface FrameParserOptions {
   readonly allowedRsv: number;
   /** Show text payload to `onTextPayload` as it arrives (only when no extension transforms it). */
   readonly streamText?: boolean;
+  /** Hand data-frame payload to `onFramePiece` as it arrives (extensions that decode pieces). */
+  readonly streamPieces?: boolean;
 }
 
 const enum State {
@@ -64,6 +76,7 @@ export class FrameParser {
   private readonly maxPayload: number;
   private readonly allowedRsv: number;
   private readonly streamText: boolean;
+  private readonly streamPieces: boolean;
 
   private readonly chunks: Buffer[] = [];
   private offset = 0;
@@ -76,6 +89,8 @@ export class FrameParser {
   private blockUsed = 0;
   private buffered = 0;
   private state = State.Header;
+  /** Where `resume()` goes on from: the next header, or the rest of a frame handed in pieces. */
+  private resumeState = State.Header;
 
   // The frame being read.
   private fin = false;
@@ -95,6 +110,7 @@ export class FrameParser {
     this.maxPayload = options.maxPayload;
     this.allowedRsv = options.allowedRsv;
     this.streamText = options.streamText === true;
+    this.streamPieces = options.streamPieces === true;
   }
 
   /**
@@ -135,7 +151,7 @@ export class FrameParser {
    */
   resume(): void {
     if (this.state === State.Stopped) return;
-    if (this.state === State.Paused) this.state = State.Header;
+    if (this.state === State.Paused) this.state = this.resumeState;
     this.parse();
   }
 
@@ -191,6 +207,7 @@ export class FrameParser {
           if (this.buffered < this.payloadLength) {
             // Everything buffered belongs to this frame; show what is new (RFC 6455 §8.1).
             if (this.streamText && this.buffered > this.reported && this.isText()) this.reportText();
+            else if (this.streamPieces && this.buffered > 0 && this.opcode < 0x8) this.emitPiece();
             return;
           }
           if (!this.emitFrame()) return;
@@ -307,8 +324,30 @@ export class FrameParser {
     this.state = State.Header;
     if (this.handler.onFrame(opcode, fin, rsv, payload, reported)) return this.state === State.Header;
     // The handler asked to wait (unless it stopped the parser).
-    if (this.state === State.Header) this.state = State.Paused;
+    if (this.state === State.Header) {
+      this.state = State.Paused;
+      this.resumeState = State.Header;
+    }
     return false;
+  }
+
+  /**
+   * Takes every buffered byte (all of them this frame's, fewer than its payload) out as one
+   * piece: a view when they sit in one chunk. The mask is rotated past them, so the rest of the
+   * frame unmasks from its own first byte, and the message's length so far grows by them, so
+   * `checkLength` and `emitFrame` count the frame once.
+   */
+  private emitPiece(): void {
+    const piece = this.readPayload(this.buffered);
+    unmaskPayload(piece, this.mask);
+    this.mask = rotateMask(this.mask, piece.length);
+    this.payloadLength -= piece.length;
+    this.messageLength += piece.length;
+    if (this.handler.onFramePiece!(this.opcode, this.rsv, piece)) return;
+    if (this.state === State.Payload) {
+      this.state = State.Paused;
+      this.resumeState = State.Payload;
+    }
   }
 
   /** A text frame, or a continuation of a text message. */

@@ -15,7 +15,7 @@ export type { WriteCallback } from './encode-queue';
  * events out through a `ProtocolHandler`; commands in (`send`, `ping`, `close`), frame bytes out
  * through an `OutputSink`. No sockets, timers or emitters: the I/O layer owns those.
  *
- *   receive → FrameParser → (ExtensionChain.decode) → MessageAssembler → handler.onMessage
+ *   receive → FrameParser → (ExtensionChain.decode, of frames or of their pieces) → MessageAssembler → handler.onMessage
  *   send    → (EncodeQueue → ExtensionChain.encode) → frame writer → sink
  */
 export interface ProtocolHandler {
@@ -71,7 +71,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   private messageOpcode = 0;
   private messageRsv = 0;
 
-  // Inbound decode in flight (one frame at a time); only with extensions.
+  // Inbound decode in flight (one frame, or piece of one, at a time); only with extensions.
   private decoding = false;
   private decodingSync = false;
   private decodingFin = false;
@@ -92,8 +92,10 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     this.parser = new FrameParser(this, {
       maxPayload: options.maxPayload,
       allowedRsv: options.allowedRsv,
-      // Text can be checked before its frame is complete only when no extension transforms it.
+      // Text can be checked before its frame is complete when no extension transforms it, or
+      // when every codec decodes frames in pieces (then its output is checked as it comes).
       streamText: this.chain === null,
+      streamPieces: this.chain !== null && this.chain.decodesPartialFrames,
     });
     // Only connections with extensions need the asynchronous machinery.
     if (this.chain !== null) {
@@ -135,10 +137,25 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
       this.addFragment(payload, fin, reported);
       return !this.failed;
     }
+    return this.decode(payload, fin);
+  }
+
+  /** @internal FrameHandler: part of a data frame still arriving, for codecs that take pieces. */
+  onFramePiece(opcode: number, rsv: number, piece: Buffer): boolean {
+    if (opcode !== Opcode.Continuation) {
+      this.messageOpcode = opcode;
+      this.messageRsv = rsv;
+    }
+    // Not the message's end, whatever the frame's FIN: the rest of the frame is still to come.
+    return this.decode(piece, false);
+  }
+
+  /** Hands `payload` to the codecs; false while they work on it (or once the connection failed). */
+  private decode(payload: Buffer, fin: boolean): boolean {
     this.decoding = true;
     this.decodingSync = true;
     this.decodingFin = fin;
-    this.chain.decode(payload, this.messageRsv, fin, this.onDecodedBound!);
+    this.chain!.decode(payload, this.messageRsv, fin, this.onDecodedBound!);
     this.decodingSync = false;
     return !this.decoding && !this.failed;
   }
