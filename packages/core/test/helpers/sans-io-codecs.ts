@@ -7,6 +7,9 @@
  * - `xorCodec`: XORs with a key; its decode undoes its encode, as a real extension's would.
  * - `Deferred`: holds callbacks until the test releases them, so asynchronous codecs are
  *   checked without timers.
+ *
+ * With `pieces: true` a codec opts in to `decodesPartialFrames` (xor works byte by byte, so its
+ * output is the same however the frames are cut).
  */
 import {
   type WebSocketError,
@@ -54,6 +57,8 @@ export interface TestCodecOptions {
   deferred?: Deferred;
   /** Shared log of calls, in order. */
   log?: CallRecord[];
+  /** Opt in to frames in pieces (`decodesPartialFrames`). */
+  pieces?: boolean;
 }
 
 export interface TestCodec extends ExtensionCodec {
@@ -73,6 +78,7 @@ function makeCodec(
 ): TestCodec {
   const codec: TestCodec = {
     disposed: 0,
+    decodesPartialFrames: options.pieces === true,
     decode(payload: Buffer, rsv: number, fin: boolean, done: DecodeCallback): void {
       options.log?.push({ step: 'decode', name, payload: payload.toString('latin1'), rsv, fin });
       const out = decodeBytes(payload, rsv);

@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { ExtensionChain, Opcode, Rsv1 } from '@ws/core';
-import { tagCodec } from '../helpers/sans-io-codecs';
+import { tagCodec, xorCodec } from '../helpers/sans-io-codecs';
 import { cutAt, hex, masked, oneByteAtATime, prng, randomKey, randomText } from '../helpers/sans-io-frames';
 import { SansIo, expectFailure, expectNoFailure } from '../helpers/sans-io-harness';
 
@@ -174,31 +174,45 @@ describe('RFC 6455 §8.1: any frame and chunk boundaries (fast-check)', () => {
     cuts: fc.array(fc.nat({ max: 3100 }), { maxLength: 8 }),
   });
 
-  it('fails with the chunk holding the first byte that makes the text invalid, else delivers it intact', () => {
-    fc.assert(
-      fc.property(message, ({ seed, length, edits, frameSizes, cuts }) => {
-        const random = prng(seed);
-        const text = Buffer.from(randomText(length, random), 'utf8');
-        for (const [at, value] of edits) if (text.length > 0) text[at % text.length] = value;
-        const wire = wireOf(Opcode.Text, text, frameSizes, random);
-        const chunks = cutAt(wire.bytes, cuts);
-        const io = new SansIo();
-        const failedAt = failingChunk(io, chunks);
-        const needed = bytesToKnowInvalid(text);
-        if (needed === 'valid') {
-          expect(failedAt).toBe(-1);
-          expect(io.messages()).toEqual([text.toString('utf8')]);
-          return;
-        }
-        // Only the end is wrong: known when the last frame is complete.
-        const deciding = needed === 'end' ? wire.bytes.length - 1 : wire.payloadAt[needed - 1];
-        expect(failedAt).toBe(chunkHolding(chunks, deciding));
-        expectFailure(io, 'WS_ERR_INVALID_UTF8', 1007);
-        expect(io.messages()).toEqual([]);
-      }),
-      { numRuns: 400 },
-    );
-  });
+  // The no-extension path, and a codec taking frames in pieces (an identity xor: key 0, so the
+  // wire bytes are the text and the deciding byte is the same).
+  const setups: [string, () => SansIo][] = [
+    ['no extension', () => new SansIo()],
+    [
+      'a codec taking pieces',
+      () =>
+        new SansIo({ extensions: new ExtensionChain([xorCodec(0, { rsv: Rsv1, pieces: true })]), allowedRsv: Rsv1 }),
+    ],
+  ];
+
+  it.each(setups)(
+    '%s: fails with the chunk holding the first byte that makes the text invalid, else delivers it intact',
+    (_, open) => {
+      fc.assert(
+        fc.property(message, ({ seed, length, edits, frameSizes, cuts }) => {
+          const random = prng(seed);
+          const text = Buffer.from(randomText(length, random), 'utf8');
+          for (const [at, value] of edits) if (text.length > 0) text[at % text.length] = value;
+          const wire = wireOf(Opcode.Text, text, frameSizes, random);
+          const chunks = cutAt(wire.bytes, cuts);
+          const io = open();
+          const failedAt = failingChunk(io, chunks);
+          const needed = bytesToKnowInvalid(text);
+          if (needed === 'valid') {
+            expect(failedAt).toBe(-1);
+            expect(io.messages()).toEqual([text.toString('utf8')]);
+            return;
+          }
+          // Only the end is wrong: known when the last frame is complete.
+          const deciding = needed === 'end' ? wire.bytes.length - 1 : wire.payloadAt[needed - 1];
+          expect(failedAt).toBe(chunkHolding(chunks, deciding));
+          expectFailure(io, 'WS_ERR_INVALID_UTF8', 1007);
+          expect(io.messages()).toEqual([]);
+        }),
+        { numRuns: 400 },
+      );
+    },
+  );
 
   it('gives the same outcome for valid text cut anywhere as for the frames fed whole', () => {
     fc.assert(
