@@ -63,7 +63,12 @@ export class RawClient {
   }
 
   /** Sends one masked frame. */
-  send(opcode: number, payload: Buffer, { fin = true, rsv = 0 }: { fin?: boolean; rsv?: number } = {}): void {
+  send(opcode: number, payload: Buffer, options: { fin?: boolean; rsv?: number } = {}): void {
+    this.socket.write(RawClient.frame(opcode, payload, options));
+  }
+
+  /** One masked frame's bytes, to be written in pieces with `write`. */
+  static frame(opcode: number, payload: Buffer, { fin = true, rsv = 0 }: { fin?: boolean; rsv?: number } = {}): Buffer {
     const length = payload.length;
     const extra = length < 126 ? 0 : length < 65536 ? 2 : 8;
     const header = Buffer.alloc(2 + extra + 4);
@@ -80,7 +85,26 @@ export class RawClient {
     mask.copy(header, 2 + extra);
     const masked = Buffer.allocUnsafe(length);
     for (let i = 0; i < length; i++) masked[i] = payload[i] ^ mask[i & 3];
-    this.socket.write(Buffer.concat([header, masked]));
+    return Buffer.concat([header, masked]);
+  }
+
+  /** Writes raw bytes (a part of a frame, say) as one TCP write. */
+  write(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /**
+   * The status code of a close frame that arrives within `ms` (1005 if it had none), or null if
+   * none came by then (frames before it are consumed).
+   */
+  async closeCodeWithin(ms: number): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(resolve, ms, null)));
+    try {
+      return await Promise.race([this.closeCode(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The next frame from the server, or null once the connection has ended. */
