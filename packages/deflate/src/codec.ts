@@ -24,6 +24,7 @@ import type { ZlibLimiter } from './zlib-limiter';
  * core checks the text it yields before the rest of the frame has come.
  */
 export class DeflateCodec implements ExtensionCodec {
+  /** Inbound frames are inflated piece by piece as they arrive (see `ExtensionCodec`). */
   readonly decodesPartialFrames = true;
   /** Decompresses this connection's incoming messages. */
   readonly inflater: MessageInflater;
