@@ -15,6 +15,16 @@ const raw = useRawServers();
 const h = useHarness();
 const c = useClients();
 
+/** The HandshakeError `opening` rejects with (a connection it resolves with fails the test). */
+async function rejectionOf(opening: Promise<unknown>): Promise<HandshakeError> {
+  const outcome = await opening.then(
+    () => new Error('connect() resolved'),
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(HandshakeError);
+  return outcome as HandshakeError;
+}
+
 /** connect() to a raw server that answers with `answer`; resolves with the rejection. */
 async function refusal(answer: (peer: RawPeer) => void, options: ClientOptions = {}): Promise<HandshakeError> {
   const server = await raw.start(answer);
@@ -202,7 +212,7 @@ describe('redirects', () => {
 
   it('are not followed by default: ERR_WS_STATUS with the status', async () => {
     const { port } = await redirector(302, () => 'ws://127.0.0.1:1/elsewhere');
-    const error = await connect(`ws://127.0.0.1:${port}/`).catch((e: HandshakeError) => e);
+    const error = await rejectionOf(connect(`ws://127.0.0.1:${port}/`));
     expect(error).toMatchObject({ code: 'ERR_WS_STATUS', status: 302 });
     expect(error.message).toMatch(/followRedirects/);
   });
@@ -218,8 +228,8 @@ describe('redirects', () => {
 
   it('end a loop at maxRedirects with ERR_WS_REDIRECT naming the limit', async () => {
     const loop = await redirector(302, (port) => `ws://127.0.0.1:${port}/again`);
-    const error = await connect(`ws://127.0.0.1:${loop.port}/`, { followRedirects: true, maxRedirects: 3 }).catch(
-      (e: HandshakeError) => e,
+    const error = await rejectionOf(
+      connect(`ws://127.0.0.1:${loop.port}/`, { followRedirects: true, maxRedirects: 3 }),
     );
     expect(error).toMatchObject({ code: 'ERR_WS_REDIRECT' });
     expect(error.message).toMatch(/more than 3 redirects \(maxRedirects\)/);
@@ -228,9 +238,7 @@ describe('redirects', () => {
 
   it('default to at most 10', async () => {
     const loop = await redirector(308, () => '/again');
-    const error = await connect(`ws://127.0.0.1:${loop.port}/`, { followRedirects: true }).catch(
-      (e: HandshakeError) => e,
-    );
+    const error = await rejectionOf(connect(`ws://127.0.0.1:${loop.port}/`, { followRedirects: true }));
     expect(error.message).toMatch(/more than 10 redirects/);
     expect(loop.hits()).toBe(11);
   });
