@@ -86,7 +86,7 @@ describe('the response head reader', () => {
 
   it('reads a head cut at every byte, and keeps what follows it', () => {
     const reader = new ResponseHeadReader();
-    let result = null;
+    let result: ReturnType<ResponseHeadReader['push']> = null;
     for (let i = 0; i < bytes.length && result === null; i++) result = reader.push(bytes.subarray(i, i + 1));
     expect(result!.head.status).toBe(101);
     expect(result!.rest).toEqual(Buffer.alloc(0)); // the frame came in later chunks

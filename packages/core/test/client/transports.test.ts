@@ -40,7 +40,7 @@ describe('wss:// to our Server', () => {
 
   it('sends the host name for SNI, not an IP literal', async () => {
     const { key, cert } = selfSignedCertificate('localhost');
-    const names: (string | false)[] = [];
+    const names: (string | false | null)[] = [];
     const httpsServer = https.createServer({ key, cert });
     httpsServer.on('secureConnection', (socket: TLSSocket) => names.push(socket.servername));
     h.adoptHttp(httpsServer);
