@@ -226,6 +226,18 @@ describe('redirects', () => {
     expect((await serverSide()).connection.request.url).toBe('/final');
   });
 
+  it('drop Authorization and Cookie on a redirect to another host or port, keep other headers', async () => {
+    const { port: target, connection: serverSide } = await h.server();
+    const sameHost = await redirector(302, () => `ws://localhost:${target}/end`);
+    const otherHost = await redirector(302, () => `ws://localhost:${sameHost.port}/`);
+    await c.connect(`ws://127.0.0.1:${otherHost.port}/`, {
+      followRedirects: true,
+      headers: { Authorization: 'Bearer secret', Cookie: 'a=1', 'X-Keep': 'kept' },
+    });
+    const { headers } = (await serverSide()).connection.request;
+    expect([headers.authorization, headers.cookie, headers['x-keep']]).toEqual([undefined, undefined, 'kept']);
+  });
+
   it('end a loop at maxRedirects with ERR_WS_REDIRECT naming the limit', async () => {
     const loop = await redirector(302, (port) => `ws://127.0.0.1:${port}/again`);
     const error = await rejectionOf(
