@@ -63,6 +63,18 @@ export interface Extension {
    * null rather than throw.
    */
   negotiate(offers: readonly ExtensionOffer[]): ExtensionAcceptance | null;
+  /**
+   * Client side (`connect({ extensions })`): the offers to send, most preferred first; each
+   * becomes one element of `Sec-WebSocket-Extensions` (`name; p1; p2=v`). An extension without
+   * `offer` and `accept` cannot be given to `connect()`.
+   */
+  offer?(): readonly (readonly ExtensionParam[])[];
+  /**
+   * Client side: the server accepted this extension with `params` (its response element).
+   * Return the acceptance (its `createCodec` makes the client's codec), or throw an Error whose
+   * message names the rule the response broke: the handshake then fails with that message.
+   */
+  accept?(params: readonly ExtensionParam[]): ExtensionAcceptance;
 }
 
 /**
