@@ -46,3 +46,6 @@ export { Protocol, type ProtocolHandler, type ProtocolOptions } from './protocol
 export { FrameParser, type FrameHandler } from './protocol/frame-parser';
 export { FrameCollector, type OutputSink } from './protocol/frame-writer';
 export { ExtensionChain } from './extension/chain';
+export { connect } from './client/connect';
+export type { ClientOptions } from './client/options';
+export { HandshakeError, type HandshakeErrorCode } from './client/handshake-error';

@@ -61,6 +61,18 @@ export interface Extension {
    * null rather than throw.
    */
   negotiate(offers: readonly ExtensionOffer[]): ExtensionAcceptance | null;
+  /**
+   * Client side (`connect({ extensions })`): the offers to send, most preferred first; each
+   * becomes one element of `Sec-WebSocket-Extensions` (`name; p1; p2=v`). An extension without
+   * `offer` and `accept` cannot be given to `connect()`.
+   */
+  offer?(): readonly (readonly ExtensionParam[])[];
+  /**
+   * Client side: the server accepted this extension with `params` (its response element).
+   * Return the acceptance (its `createCodec` makes the client's codec), or throw an Error whose
+   * message names the rule the response broke: the handshake then fails with that message.
+   */
+  accept?(params: readonly ExtensionParam[]): ExtensionAcceptance;
 }
 
 /** How a codec hands back one decoded frame: the bytes, or the error that closes the connection. */

@@ -7,6 +7,8 @@ import { CloseCode } from './constants';
 export const ERROR_CLOSE_CODES = {
   /** A client frame without the mask bit (§5.1). */
   WS_ERR_UNMASKED_FRAME: CloseCode.ProtocolError,
+  /** A server frame with the mask bit (§5.1), seen by a client. */
+  WS_ERR_MASKED_FRAME: CloseCode.ProtocolError,
   /** An RSV bit no negotiated extension claimed, or on a frame where it is not allowed. */
   WS_ERR_UNEXPECTED_RSV: CloseCode.ProtocolError,
   /** A reserved opcode (3-7, 0xB-0xF). */

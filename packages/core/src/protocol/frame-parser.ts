@@ -3,7 +3,7 @@ import { WebSocketError } from './errors';
 import { rotateMask, unmaskPayload, unmaskPayloadFrom } from './mask';
 
 /**
- * Streaming parser for client frames (RFC 6455 §5.2). Chunks may be cut anywhere. Every rule
+ * Streaming parser for client frames (RFC 6455 §5.2), or server frames with `fromServer`. Chunks may be cut anywhere. Every rule
  * that a header alone can break is checked before any payload is held, so a header claiming
  * 2^63 bytes costs nothing. Frames leave unmasked, in order, through `FrameHandler.onFrame`.
  *
@@ -38,6 +38,8 @@ export interface FrameParserOptions {
   readonly allowedRsv: number;
   /** Show text payload to `onTextPayload` as it arrives (only when no extension transforms it). */
   readonly streamText?: boolean;
+  /** Client role: frames come from a server, so they must NOT be masked (RFC 6455 §5.1). Default false. */
+  readonly fromServer?: boolean;
 }
 
 const enum State {
@@ -64,6 +66,7 @@ export class FrameParser {
   private readonly maxPayload: number;
   private readonly allowedRsv: number;
   private readonly streamText: boolean;
+  private readonly fromServer: boolean;
 
   private readonly chunks: Buffer[] = [];
   private offset = 0;
@@ -95,6 +98,7 @@ export class FrameParser {
     this.maxPayload = options.maxPayload;
     this.allowedRsv = options.allowedRsv;
     this.streamText = options.streamText === true;
+    this.fromServer = options.fromServer === true;
   }
 
   /**
@@ -212,7 +216,10 @@ export class FrameParser {
     this.opcode = opcode;
 
     if ((second & 0x80) === 0) {
-      return this.fail(new WebSocketError('WS_ERR_UNMASKED_FRAME', 'client frames must be masked'));
+      if (!this.fromServer)
+        return this.fail(new WebSocketError('WS_ERR_UNMASKED_FRAME', 'client frames must be masked'));
+    } else if (this.fromServer) {
+      return this.fail(new WebSocketError('WS_ERR_MASKED_FRAME', 'server frames must not be masked'));
     }
     if (opcode >= 0x8) {
       if (opcode > Opcode.Pong) return this.fail(invalidOpcode(opcode));
@@ -275,7 +282,8 @@ export class FrameParser {
         return this.fail(new WebSocketError('WS_ERR_MESSAGE_TOO_BIG', 'message length beyond 2^53 bytes'));
       }
     }
-    this.state = State.Mask;
+    // A server frame has no key: a mask of 0 leaves its payload as it is, and unmasking skips it.
+    this.state = this.fromServer ? State.Payload : State.Mask;
     return true;
   }
 

@@ -1,4 +1,6 @@
 import { Opcode } from './constants';
+import { unmask, unmaskPayload } from './mask';
+import { nextMaskKey } from './mask-keys';
 
 /**
  * Where frame bytes go. `cork`/`uncork` bracket one message so that header and payload (and
@@ -22,7 +24,7 @@ export function frameHeaderLength(payloadLength: number): number {
 }
 
 /**
- * Writes a server frame header (never masked, RFC 6455 §5.1) into `target` at `offset`.
+ * Writes a server frame header (never masked, RFC 6455 §5.1; see `writeMaskedFrameHeader`) into `target` at `offset`.
  * Returns the header's length.
  */
 export function writeFrameHeader(
@@ -49,7 +51,30 @@ export function writeFrameHeader(
   return 10;
 }
 
-/** Writes one frame: small payloads merged behind the header, large ones as a second chunk. */
+/**
+ * Writes a client frame header: the server form with the mask bit set and `maskKey` behind the
+ * length (RFC 6455 §5.2). Returns the header's length (4 more than the server's).
+ */
+export function writeMaskedFrameHeader(
+  target: Buffer,
+  offset: number,
+  opcode: number,
+  fin: boolean,
+  rsv: number,
+  payloadLength: number,
+  maskKey: number,
+): number {
+  const length = writeFrameHeader(target, offset, opcode, fin, rsv, payloadLength);
+  target[offset + 1] |= 0x80;
+  target.writeUInt32BE(maskKey, offset + length);
+  return length + 4;
+}
+
+/**
+ * Writes one frame: small payloads merged behind the header, large ones as a second chunk.
+ * `masked` (client role): the frame gets a fresh key and the payload is masked into a copy, as
+ * the caller's buffer must stay as it was.
+ */
 function pushFrame(
   sink: OutputSink,
   opcode: number,
@@ -57,7 +82,12 @@ function pushFrame(
   rsv: number,
   payload: Buffer,
   callback?: (error?: Error | null) => void,
+  masked = false,
 ): void {
+  if (masked) {
+    pushMaskedFrame(sink, opcode, fin, rsv, payload, callback);
+    return;
+  }
   const headerLength = frameHeaderLength(payload.length);
   if (payload.length <= MERGE_LIMIT) {
     const frame = Buffer.allocUnsafe(headerLength + payload.length);
@@ -72,6 +102,25 @@ function pushFrame(
   sink.push(payload, callback);
 }
 
+/** A client frame: header, key and masked payload in one buffer (the payload must be copied anyway). */
+function pushMaskedFrame(
+  sink: OutputSink,
+  opcode: number,
+  fin: boolean,
+  rsv: number,
+  payload: Buffer,
+  callback?: (error?: Error | null) => void,
+): void {
+  const key = nextMaskKey();
+  const headerLength = frameHeaderLength(payload.length) + 4;
+  const frame = Buffer.allocUnsafe(headerLength + payload.length);
+  writeMaskedFrameHeader(frame, 0, opcode, fin, rsv, payload.length, key);
+  payload.copy(frame, headerLength);
+  // XOR is its own inverse: masking is unmasking (native for large payloads when installed).
+  unmaskPayload(frame.subarray(headerLength), key);
+  sink.push(frame, callback);
+}
+
 /**
  * Writes a data message as frames of at most `maxFrameSize` payload bytes: the first carries
  * the opcode and `rsv` (per-message extension bits), the rest are continuations (RFC 6455 §5.4).
@@ -83,10 +132,11 @@ export function writeMessage(
   rsv: number,
   maxFrameSize: number,
   callback?: (error?: Error | null) => void,
+  masked = false,
 ): void {
   if (payload.length <= maxFrameSize) {
     sink.cork();
-    pushFrame(sink, opcode, true, rsv, payload, callback);
+    pushFrame(sink, opcode, true, rsv, payload, callback, masked);
     sink.uncork();
     return;
   }
@@ -97,7 +147,7 @@ export function writeMessage(
   while (offset < payload.length) {
     const end = Math.min(offset + maxFrameSize, payload.length);
     const fin = end === payload.length;
-    pushFrame(sink, frameOpcode, fin, frameRsv, payload.subarray(offset, end), fin ? callback : undefined);
+    pushFrame(sink, frameOpcode, fin, frameRsv, payload.subarray(offset, end), fin ? callback : undefined, masked);
     frameOpcode = Opcode.Continuation;
     frameRsv = 0;
     offset = end;
@@ -114,14 +164,22 @@ export function writeShortText(
   text: string,
   maxFrameSize: number,
   callback?: (error?: Error | null) => void,
+  masked = false,
 ): boolean {
   // A UTF-16 unit becomes at most 3 bytes of UTF-8.
   if (text.length * 3 > MERGE_LIMIT || text.length * 3 > maxFrameSize) return false;
   const length = Buffer.byteLength(text);
-  const headerLength = frameHeaderLength(length);
+  const headerLength = frameHeaderLength(length) + (masked ? 4 : 0);
   const frame = Buffer.allocUnsafe(headerLength + length);
-  writeFrameHeader(frame, 0, Opcode.Text, true, 0, length);
-  frame.write(text, headerLength, length, 'utf8');
+  if (masked) {
+    const key = nextMaskKey();
+    writeMaskedFrameHeader(frame, 0, Opcode.Text, true, 0, length, key);
+    frame.write(text, headerLength, length, 'utf8');
+    unmask(frame, key, headerLength, length); // the string was encoded straight in: mask it in place
+  } else {
+    writeFrameHeader(frame, 0, Opcode.Text, true, 0, length);
+    frame.write(text, headerLength, length, 'utf8');
+  }
   sink.push(frame, callback);
   return true;
 }
@@ -132,8 +190,9 @@ export function writeControlFrame(
   opcode: typeof Opcode.Close | typeof Opcode.Ping | typeof Opcode.Pong,
   payload: Buffer = EMPTY,
   callback?: (error?: Error | null) => void,
+  masked = false,
 ): void {
-  pushFrame(sink, opcode, true, 0, payload, callback);
+  pushFrame(sink, opcode, true, 0, payload, callback, masked);
 }
 
 /** An OutputSink that keeps the frames, for broadcast (frame once, write many) and tests. */

@@ -28,6 +28,7 @@ const nativeMask = Buffer.alloc(4);
 
 /** Unmasks a whole frame payload in place, natively when that is available and worth it. */
 export function unmaskPayload(payload: Buffer, mask: number): void {
+  if (mask === 0) return; // a server frame (no key), or the rare all-zero key
   if (nativeUnmask !== null && payload.length >= NATIVE_THRESHOLD) {
     nativeMask.writeUInt32BE(mask, 0);
     nativeUnmask(payload, nativeMask);

@@ -11,7 +11,7 @@ import type { ExtensionChain } from '../extension/chain';
 export type { WriteCallback } from './encode-queue';
 
 /**
- * The sans-I/O WebSocket protocol of one server-side connection: bytes in through `receive()`,
+ * The sans-I/O WebSocket protocol of one connection, server side or (`role: 'client'`) client side: bytes in through `receive()`,
  * events out through a `ProtocolHandler`; commands in (`send`, `ping`, `close`), frame bytes out
  * through an `OutputSink`. No sockets, timers or emitters: the I/O layer owns those.
  *
@@ -51,6 +51,12 @@ export interface ProtocolOptions {
   readonly allowedRsv: number;
   /** The negotiated extensions' codecs, or null when none was negotiated. */
   readonly extensions: ExtensionChain | null;
+  /**
+   * Which end this is (RFC 6455 §5.1). 'server' (the default): incoming frames must be masked,
+   * outgoing ones are not. 'client': every outgoing frame is masked with a fresh key from the
+   * CSPRNG, and a masked incoming frame fails the connection with 1002.
+   */
+  readonly role?: 'server' | 'client';
 }
 
 const ENCODE_OPTIONS: readonly EncodeOptions[] = [
@@ -67,6 +73,8 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   private readonly assembler: MessageAssembler;
   private readonly chain: ExtensionChain | null;
   private readonly maxFrameSize: number;
+  /** Client role: outgoing frames are masked. */
+  private readonly masked: boolean;
 
   private messageOpcode = 0;
   private messageRsv = 0;
@@ -88,12 +96,14 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     this.handler = handler;
     this.chain = options.extensions;
     this.maxFrameSize = options.maxFrameSize;
+    this.masked = options.role === 'client';
     this.assembler = new MessageAssembler(options.maxPayload);
     this.parser = new FrameParser(this, {
       maxPayload: options.maxPayload,
       allowedRsv: options.allowedRsv,
       // Text can be checked before its frame is complete only when no extension transforms it.
       streamText: this.chain === null,
+      fromServer: this.masked,
     });
     // Only connections with extensions need the asynchronous machinery.
     if (this.chain !== null) {
@@ -194,7 +204,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     if (opcode === Opcode.Ping) {
       // RFC 6455 §5.5.2-3: answer with a pong carrying the same payload. Only data frames are
       // barred after our close frame (§5.5.1), so pings are answered until the peer's close.
-      writeControlFrame(this.sink, Opcode.Pong, payload);
+      writeControlFrame(this.sink, Opcode.Pong, payload, undefined, this.masked);
       this.handler.onPing(payload);
       return !this.failed;
     }
@@ -243,28 +253,40 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     return this.encodeQueue?.pendingBytes ?? 0;
   }
 
-  /** True when pre-built frames may be written as they are (no extension transforms output). */
+  /**
+   * True when pre-built frames may be written as they are: no extension transforms output, and
+   * this is a server (a client masks each frame with its own key).
+   */
   get acceptsRawFrames(): boolean {
-    return this.chain === null;
+    return this.chain === null && !this.masked;
   }
 
   /** Sends a text message (short ones without an extension are framed straight from the string). */
   sendText(text: string, compress: boolean, callback?: WriteCallback): void {
-    if (this.chain === null && writeShortText(this.sink, text, this.maxFrameSize, callback)) return;
+    if (this.chain === null && writeShortText(this.sink, text, this.maxFrameSize, callback, this.masked)) return;
     this.send(Buffer.from(text, 'utf8'), false, compress, callback);
   }
 
   /** Sends a message, through the extensions unless `compress` is false; `callback` once it is written. */
   send(payload: Buffer, binary: boolean, compress: boolean, callback?: WriteCallback): void {
     if (this.encodeQueue === null) {
-      writeMessage(this.sink, binary ? Opcode.Binary : Opcode.Text, payload, 0, this.maxFrameSize, callback);
+      writeMessage(
+        this.sink,
+        binary ? Opcode.Binary : Opcode.Text,
+        payload,
+        0,
+        this.maxFrameSize,
+        callback,
+        this.masked,
+      );
       return;
     }
     this.encodeQueue.pushMessage(payload, ENCODE_OPTIONS[(binary ? 2 : 0) + (compress ? 1 : 0)], callback);
   }
 
-  /** Writes frames that were built elsewhere (a broadcast framed once for many connections). */
+  /** Writes frames that were built elsewhere (a broadcast framed once for many connections); servers only. */
   sendFrames(frames: readonly Buffer[], callback?: WriteCallback): void {
+    if (this.masked) throw new TypeError('a client masks every frame itself: pre-built frames cannot be sent');
     this.sink.cork();
     const last = frames.length - 1;
     for (let i = 0; i < last; i++) this.sink.push(frames[i]);
@@ -275,13 +297,13 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   /** Writes a ping; the payload is at most 125 bytes (RangeError past it). */
   ping(payload: Buffer, callback?: WriteCallback): void {
     checkControlPayload(payload);
-    writeControlFrame(this.sink, Opcode.Ping, payload, callback);
+    writeControlFrame(this.sink, Opcode.Ping, payload, callback, this.masked);
   }
 
   /** Writes a pong; the payload is at most 125 bytes (RangeError past it). */
   pong(payload: Buffer, callback?: WriteCallback): void {
     checkControlPayload(payload);
-    writeControlFrame(this.sink, Opcode.Pong, payload, callback);
+    writeControlFrame(this.sink, Opcode.Pong, payload, callback, this.masked);
   }
 
   /**
@@ -328,7 +350,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   }
 
   private writeClose(body: Buffer): void {
-    writeControlFrame(this.sink, Opcode.Close, body);
+    writeControlFrame(this.sink, Opcode.Close, body, undefined, this.masked);
     this.closeWritten = true;
     this.handler.onCloseWritten();
   }
@@ -337,7 +359,15 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
 
   /** @internal */
   writeEncoded(payload: Buffer, rsv: number, binary: boolean, callback: WriteCallback | undefined): void {
-    writeMessage(this.sink, binary ? Opcode.Binary : Opcode.Text, payload, rsv, this.maxFrameSize, callback);
+    writeMessage(
+      this.sink,
+      binary ? Opcode.Binary : Opcode.Text,
+      payload,
+      rsv,
+      this.maxFrameSize,
+      callback,
+      this.masked,
+    );
   }
 
   /** @internal */

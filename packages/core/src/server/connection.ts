@@ -34,12 +34,15 @@ export interface ConnectionOwner {
   forgetConnection(connection: Connection): void;
   onConnectionClose(connection: Connection, code: number, reason: string, wasClean: boolean): void;
   /** Topic subscriptions; `forgetConnection` ends this connection's. */
-  readonly subscriptions: TopicRegistry<Connection>;
+  readonly subscriptions: Pick<TopicRegistry<Connection>, 'subscribe' | 'unsubscribe' | 'isSubscribed' | 'topicsOf'>;
 }
 
 export interface ConnectionSetup {
   readonly socket: Duplex;
-  readonly request: UpgradeRequest;
+  /** The upgrade request (server role); a client connection has none. */
+  readonly request?: UpgradeRequest;
+  /** Default 'server'. A client masks its frames and waits for the server to close TCP. */
+  readonly role?: 'server' | 'client';
   /** Default `'h1'`. */
   readonly transport?: TransportKind;
   /** Default: the socket's own `remoteAddress`. */
@@ -79,7 +82,8 @@ const PAUSED_FOR_OUTPUT = 2;
 /**
  * One WebSocket connection over a Node `Duplex` (a `net.Socket`, a `tls.TLSSocket`, …).
  * It feeds socket bytes to the sans-I/O `Protocol`, writes what the protocol frames, and owns
- * the timers and the close handshake's end: the server closes TCP first (RFC 6455 §7.1.1).
+ * the timers and the close handshake's end: the server closes TCP first (RFC 6455 §7.1.1), so
+ * a client connection (from `connect()`) waits for the server's FIN, bounded by `closeTimeout`.
  */
 export class Connection extends EventEmitter<ConnectionEvents> implements ProtocolHandler, OutputSink {
   /** `readyState` before the handshake completes. */
@@ -91,8 +95,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   /** `readyState` once the socket is gone. */
   static readonly CLOSED = 3;
 
-  /** The upgrade request: an `IncomingMessage` (h1) or an `Http2ServerRequest` (h2). */
-  readonly request: UpgradeRequest;
+  /** 'server' for a connection a `Server` accepted, 'client' for one `connect()` opened. */
+  readonly role: 'server' | 'client';
   /** `'h1'`: an upgraded HTTP/1.1 socket; `'h2'`: an HTTP/2 stream (RFC 8441). */
   readonly transport: TransportKind;
   /** The chosen subprotocol, or ''. */
@@ -105,6 +109,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   latency: number | undefined = undefined;
 
   private state: number = Connection.OPEN;
+  private readonly upgradeRequest: UpgradeRequest | undefined;
   private readonly socket: Duplex;
   private readonly owner: ConnectionOwner;
   private readonly wire: Protocol;
@@ -122,7 +127,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   constructor(setup: ConnectionSetup) {
     super();
-    this.request = setup.request;
+    this.upgradeRequest = setup.request;
+    this.role = setup.role ?? 'server';
     this.protocol = setup.protocol;
     this.extensions = setup.extensions;
     this.owner = setup.owner;
@@ -137,6 +143,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
       maxFrameSize: setup.maxFrameSize,
       allowedRsv: setup.allowedRsv,
       extensions: setup.extensionChain,
+      role: this.role,
     });
 
     bindSocket(socket, this);
@@ -146,6 +153,15 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   start(head: Buffer): void {
     if (head.length > 0) this.receive(head);
     if (this.socket.destroyed) this.finish();
+  }
+
+  /**
+   * The upgrade request: an `IncomingMessage` (h1) or an `Http2ServerRequest` (h2). A client
+   * connection has none: reading it there throws a TypeError.
+   */
+  get request(): UpgradeRequest {
+    if (this.upgradeRequest === undefined) throw new TypeError('a client connection has no upgrade request');
+    return this.upgradeRequest;
   }
 
   /** One of `Connection.CONNECTING`, `OPEN`, `CLOSING`, `CLOSED`. */
@@ -211,7 +227,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /**
    * Subscribes to `topic`, so that `server.publish(topic, …)` reaches this connection; true when
-   * newly subscribed, false when it already was or the connection is not open. O(1).
+   * newly subscribed, false when it already was, the connection is not open, or it is a client
+   * connection (no server to publish). O(1).
    */
   subscribe(topic: string): boolean {
     return this.state === Connection.OPEN && this.owner.subscriptions.subscribe(this, topic);
@@ -320,7 +337,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.peerCloseCode = code;
     this.peerCloseReason = reason;
     if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
-    if (this.wire.hasWrittenClose) this.endSocket();
+    if (this.wire.hasWrittenClose) this.onCloseHandshakeDone();
     else this.armCloseTimer(); // our answer is written next (or waits behind messages being encoded)
     // Last, as it runs user code: close(code, reason) in a listener answers instead of the echo.
     this.emit('closing', code, reason);
@@ -329,9 +346,17 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   /** @internal */
   onCloseWritten(): void {
     if (this.state === Connection.OPEN) this.state = Connection.CLOSING;
-    // Both close frames exchanged: the server closes TCP first (RFC 6455 §7.1.1).
-    if (this.wire.hasReceivedClose) this.endSocket();
+    if (this.wire.hasReceivedClose) this.onCloseHandshakeDone();
     else this.armCloseTimer();
+  }
+
+  /**
+   * Both close frames exchanged: the server closes TCP first (RFC 6455 §7.1.1); a client waits
+   * for that FIN (`onSocketEnd`), and the close timer ends a server that never sends it.
+   */
+  private onCloseHandshakeDone(): void {
+    if (this.role === 'client') this.armCloseTimer();
+    else this.endSocket();
   }
 
   /** @internal */

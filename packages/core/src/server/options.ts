@@ -140,7 +140,7 @@ export const DEFAULTS = {
   backpressure: 'close',
 } as const;
 
-function positive(name: string, value: number | undefined, fallback: number, allowInfinity = false): number {
+export function positive(name: string, value: number | undefined, fallback: number, allowInfinity = false): number {
   if (value === undefined) return fallback;
   const valid = allowInfinity ? value > 0 && !Number.isNaN(value) : Number.isFinite(value) && value > 0;
   if (typeof value !== 'number' || !valid) {
@@ -152,7 +152,7 @@ function positive(name: string, value: number | undefined, fallback: number, all
 /** Node's timers hold at most 2^31 - 1 ms; beyond that they fire after 1 ms instead. */
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
-function timeout(name: string, value: number | undefined, fallback: number): number {
+export function timeout(name: string, value: number | undefined, fallback: number): number {
   const ms = positive(name, value, fallback);
   if (ms > MAX_TIMEOUT) throw new RangeError(`option ${name} must be at most ${MAX_TIMEOUT} ms, got ${ms}`);
   return ms;
