@@ -50,6 +50,8 @@ class OpeningHandshake {
   private request: HandshakeRequest | null = null;
   private target: Target | null = null;
   private redirects = 0;
+  /** The user's headers; credentials among them are dropped on a redirect to another host. */
+  private headers: readonly (readonly [string, string])[];
   private settled = false;
   private readonly timer: NodeJS.Timeout;
   private readonly onAbort = (): void =>
@@ -66,6 +68,7 @@ class OpeningHandshake {
     private readonly resolve: (connection: Connection) => void,
     private readonly reject: (error: Error) => void,
   ) {
+    this.headers = options.headers;
     this.timer = setTimeout(() => {
       this.fail(
         new HandshakeError(
@@ -119,7 +122,7 @@ class OpeningHandshake {
 
   /** User headers, plus `Authorization: Basic` from URL credentials when the user gave none. */
   private requestHeaders(target: Target): readonly (readonly [string, string])[] {
-    const headers = this.options.headers;
+    const headers = this.headers;
     if (target.credentials === undefined || headers.some(([name]) => name.toLowerCase() === 'authorization')) {
       return headers;
     }
@@ -168,6 +171,10 @@ class OpeningHandshake {
     } catch (error) {
       this.fail(error as Error);
       return;
+    }
+    if (next.url.host !== this.target!.url.host || next.socketPath !== this.target!.socketPath) {
+      // Credentials meant for one host must not follow a redirect to another.
+      this.headers = this.headers.filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()));
     }
     this.dropSocket();
     this.start(next);
@@ -241,6 +248,8 @@ class OpeningHandshake {
     destroySocket(socket);
   }
 }
+
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie']);
 
 function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
