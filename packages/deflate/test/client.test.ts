@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
-import { connect, Opcode, type Connection } from '@ws/core';
+import { connect, Opcode, parseExtensionHeader, type Connection } from '@ws/core';
 import { deflate, type DeflateOptions } from '@ws/deflate';
 import { startFrameTap, type FrameTap, type TappedFrame } from './helpers/frame-tap';
 import { sample } from './helpers/peer-zlib';
@@ -240,6 +240,13 @@ async function startWsServer(
   };
 }
 
+/** The parameters of a one-element Sec-WebSocket-Extensions value, by name. */
+function acceptedParams(header: string): Map<string, string | true> {
+  const parsed = parseExtensionHeader(header);
+  if (parsed === null || parsed.length !== 1 || parsed[0].name !== PMD) throw new Error(`not one ${PMD}: ${header}`);
+  return new Map(parsed[0].params.map(({ name, value }) => [name, value]));
+}
+
 /** ws writes the response parameters as `name=value` in the order of its own code. */
 const wsServerCombos: [string, PerMessageDeflateOptions, DeflateOptions, boolean, boolean][] = [
   ['defaults', {}, {}, true, true],
@@ -279,6 +286,73 @@ describe('our client against the ws server with perMessageDeflate', () => {
       await server.close();
     }
   });
+
+  const bools = [false, true];
+  const wsConfigs = bools.flatMap((sNct) =>
+    bools.flatMap((cNct) =>
+      [undefined, 10].flatMap((sBits) => [undefined, 9].map((cBits) => [sNct, cNct, sBits, cBits] as const)),
+    ),
+  );
+  it.each(wsConfigs)(
+    'ws serverNoContextTakeover=%s clientNoContextTakeover=%s serverMaxWindowBits=%s clientMaxWindowBits=%s, our default offer',
+    async (sNct, cNct, sBits, cBits) => {
+      const wsOptions: PerMessageDeflateOptions = { serverNoContextTakeover: sNct, clientNoContextTakeover: cNct };
+      if (sBits !== undefined) wsOptions.serverMaxWindowBits = sBits;
+      if (cBits !== undefined) wsOptions.clientMaxWindowBits = cBits;
+      const server = await startWsServer({ threshold: 16, ...wsOptions });
+      const tap = await startFrameTap(server.port);
+      try {
+        const connection = await connect(`ws://127.0.0.1:${tap.port}/`, { extensions: [deflate({ threshold: 16 })] });
+        const agreed = acceptedParams(connection.extensions);
+        expect(agreed.has('server_no_context_takeover')).toBe(sNct);
+        expect(agreed.has('client_no_context_takeover')).toBe(cNct);
+        expect(agreed.get('server_max_window_bits')).toBe(sBits === undefined ? undefined : String(sBits));
+        expect(agreed.get('client_max_window_bits')).toBe(cBits === undefined ? undefined : String(cBits));
+        await exchange(connection, tap, {
+          compressed: true,
+          clientTakeover: !cNct,
+          serverTakeover: !sNct,
+          tinyDown: !sNct,
+        });
+        connection.close();
+      } finally {
+        await tap.close();
+        await server.close();
+      }
+    },
+  );
+
+  const offers = bools.flatMap((sNct) =>
+    bools.flatMap((cNct) =>
+      [15, 10, 8].flatMap((sBits) => [15, 9].map((cBits) => [sNct, cNct, sBits, cBits] as const)),
+    ),
+  );
+  it.each(offers)(
+    'our offer serverNoContextTakeover=%s clientNoContextTakeover=%s serverMaxWindowBits=%d clientMaxWindowBits=%d, ws defaults',
+    async (sNct, cNct, sBits, cBits) => {
+      const server = await startWsServer({ threshold: 16 });
+      const tap = await startFrameTap(server.port);
+      try {
+        const options = { threshold: 16, serverNoContextTakeover: sNct, clientNoContextTakeover: cNct };
+        const connection = await connect(`ws://127.0.0.1:${tap.port}/`, {
+          extensions: [deflate({ ...options, serverMaxWindowBits: sBits, clientMaxWindowBits: cBits })],
+        });
+        const agreed = acceptedParams(connection.extensions);
+        expect(agreed.has('server_no_context_takeover')).toBe(sNct);
+        expect(agreed.get('server_max_window_bits')).toBe(sBits < 15 ? String(sBits) : undefined);
+        await exchange(connection, tap, {
+          compressed: true,
+          clientTakeover: !cNct,
+          serverTakeover: !sNct,
+          tinyDown: !sNct,
+        });
+        connection.close();
+      } finally {
+        await tap.close();
+        await server.close();
+      }
+    },
+  );
 
   it('a ws server that can accept no offer refuses the handshake (400); without deflate the client connects', async () => {
     // ws declines an offer whose server_max_window_bits is below its own serverMaxWindowBits,
