@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
-import { connect, Opcode, parseExtensionHeader, type Connection } from '@ws/core';
+import { connect, formatExtension, Opcode, parseExtensionHeader, type Connection } from '@ws/core';
+import { useRawServers } from '../../core/test/helpers/raw-ws-server';
 import { deflate, type DeflateOptions } from '@ws/deflate';
 import { startFrameTap, type FrameTap, type TappedFrame } from './helpers/frame-tap';
 import { sample } from './helpers/peer-zlib';
@@ -370,5 +371,50 @@ describe('our client against the ws server with perMessageDeflate', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('a server whose response breaks RFC 7692: the handshake fails naming the rule', () => {
+  const raw = useRawServers();
+
+  it.each<[string, DeflateOptions, string, RegExp]>([
+    ['an unknown parameter', {}, `${PMD}; max_window=3`, /unknown parameter max_window/],
+    ['a parameter twice', {}, `${PMD}; server_no_context_takeover; server_no_context_takeover`, /duplicate parameter/],
+    [
+      'server_max_window_bits=16',
+      {},
+      `${PMD}; server_max_window_bits=16`,
+      /from 8 to 15 \(got server_max_window_bits=16\)/,
+    ],
+    [
+      'client_max_window_bits above the offer',
+      { clientMaxWindowBits: 9 },
+      `${PMD}; client_max_window_bits=10`,
+      /larger than the 9 offered/,
+    ],
+    [
+      'server_max_window_bits above the offer',
+      { serverMaxWindowBits: 10 },
+      `${PMD}; server_max_window_bits=12`,
+      /larger than the 10 offered/,
+    ],
+    [
+      'server_no_context_takeover asked but not answered',
+      { serverNoContextTakeover: true },
+      PMD,
+      /was offered but the response lacks it/,
+    ],
+  ])('%s', async (_label, options, response, rule) => {
+    const server = await raw.start((peer) => peer.accept([`Sec-WebSocket-Extensions: ${response}`]));
+    const failure = connect(server.url, { extensions: [deflate(options)] });
+    await expect(failure).rejects.toMatchObject({ code: 'ERR_WS_EXTENSION' });
+    await expect(failure).rejects.toThrow(rule);
+    // What the client offered, as it went on the wire.
+    expect(server.peers[0].header('sec-websocket-extensions')).toBe(
+      deflate(options)
+        .offer()
+        .map((p) => formatExtension(PMD, p))
+        .join(', '),
+    );
   });
 });
