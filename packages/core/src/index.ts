@@ -1,6 +1,6 @@
 /**
- * RFC 6455 WebSocket server: the handshake, framing, `Server` and `Connection`, and the
- * `Extension` and `Plugin` interfaces.
+ * RFC 6455 WebSocket server and client: the handshake, framing, `Server`, `connect()` and
+ * `Connection`, and the `Extension` and `Plugin` interfaces.
  *
  * @packageDocumentation
  * @module @ws/core

@@ -1,5 +1,5 @@
 import { Opcode } from './constants';
-import { unmask, unmaskPayload } from './mask';
+import { maskInto, unmask } from './mask';
 import { nextMaskKey } from './mask-keys';
 
 /**
@@ -115,9 +115,7 @@ function pushMaskedFrame(
   const headerLength = frameHeaderLength(payload.length) + 4;
   const frame = Buffer.allocUnsafe(headerLength + payload.length);
   writeMaskedFrameHeader(frame, 0, opcode, fin, rsv, payload.length, key);
-  payload.copy(frame, headerLength);
-  // XOR is its own inverse: masking is unmasking (native for large payloads when installed).
-  unmaskPayload(frame.subarray(headerLength), key);
+  maskInto(payload, key, frame, headerLength);
   sink.push(frame, callback);
 }
 

@@ -67,6 +67,23 @@ describe('client role: every frame is masked (RFC 6455 §5.3)', () => {
     expect(payload.equals(copy)).toBe(true);
   });
 
+  it.each([0, 1, 3, 127, 128, 1023, 1024, 5000, 70_000])(
+    'masks a %i-byte payload as the RFC’s byte loop does',
+    (size) => {
+      const io = new SansIo({ role: 'client', maxFrameSize: 1 << 20 });
+      const payload = randomBytes(size, prng(size + 1));
+      io.protocol.send(payload, true, true);
+      const wire = io.sink.bytes();
+      const headerLength = size < 126 ? 2 : size < 0x10000 ? 4 : 10;
+      const key = wire.subarray(headerLength, headerLength + 4);
+      const masked = wire.subarray(headerLength + 4);
+      expect(masked.length).toBe(size);
+      let same = true;
+      for (let i = 0; i < size; i++) if ((masked[i] ^ key[i & 3]) !== payload[i]) same = false;
+      expect(same).toBe(true);
+    },
+  );
+
   it('answers a ping with a masked pong', () => {
     const io = new SansIo({ role: 'client' });
     io.receive(frame({ opcode: Opcode.Ping, payload: 'abc', mask: false }));
