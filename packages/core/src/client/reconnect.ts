@@ -2,7 +2,8 @@ import EventEmitter from 'eventemitter3';
 import type { Connection } from '../server/connection';
 import { rejectUnknownOptions } from '../server/option-keys';
 import { connect } from './connect';
-import type { ClientOptions } from './options';
+import { resolveClientOptions, type ClientOptions } from './options';
+import { parseTarget } from './target';
 
 /**
  * A client connection that comes back: `reconnecting(url, options)` connects, and whenever the
@@ -28,7 +29,7 @@ export interface ReconnectOptions {
   readonly factor?: number;
   /** Attempts in a row without an open connection before giving up (`end`). Default: unlimited. */
   readonly maxAttempts?: number;
-  /** Options of every `connect()` call. A `signal` in them aborts the attempt in flight only. */
+  /** Options of every `connect()` call, checked here. Aborting their `signal` is `close()`. */
   readonly connectOptions?: ClientOptions;
 }
 
@@ -86,7 +87,7 @@ export class Reconnecting extends EventEmitter<ReconnectEvents> {
   private readonly maxDelay: number;
   private readonly factor: number;
   private readonly maxAttempts: number;
-  private readonly connectOptions: ClientOptions | undefined;
+  private readonly connectOptions: ClientOptions;
   private current: Connection | null = null;
   /** Attempts since the last open connection. */
   private attempts = 0;
@@ -117,7 +118,12 @@ export class Reconnecting extends EventEmitter<ReconnectEvents> {
       throw new RangeError('maxAttempts must be a positive integer or Infinity');
     }
     this.maxAttempts = maxAttempts;
-    this.connectOptions = options.connectOptions;
+    // A bad URL or option would fail every attempt alike: refuse it now, as connect() would.
+    const connectOptions = options.connectOptions ?? {};
+    parseTarget(url, resolveClientOptions(connectOptions).socketPath);
+    this.connectOptions = connectOptions;
+    // An aborted signal would abort every later attempt too: it stops the whole helper.
+    connectOptions.signal?.addEventListener('abort', () => this.close(), { once: true });
     // The first attempt waits a microtask so listeners added right after construction hear it.
     queueMicrotask(() => this.schedule(0));
   }
@@ -170,7 +176,7 @@ export class Reconnecting extends EventEmitter<ReconnectEvents> {
     if (this.stopped) return;
     const controller = new AbortController();
     this.inFlight = controller;
-    const own = this.connectOptions?.signal;
+    const own = this.connectOptions.signal;
     const signal = own === undefined ? controller.signal : AbortSignal.any([own, controller.signal]);
     connect(this.url, { ...this.connectOptions, signal }).then(
       (connection) => {

@@ -208,5 +208,27 @@ describe('reconnecting(url, options)', () => {
     expect(() => reconnecting('ws://127.0.0.1:1/', { minDelay: -1 })).toThrow(RangeError);
     expect(() => reconnecting('ws://127.0.0.1:1/', { factor: 0.5 })).toThrow(RangeError);
     expect(() => reconnecting('ws://127.0.0.1:1/', { maxAttempts: 0 })).toThrow(RangeError);
+    // connect()'s own checks run once, up front.
+    expect(() => reconnecting('http://127.0.0.1:1/')).toThrow();
+    expect(() => reconnecting('ws://127.0.0.1:1/', { connectOptions: { treshold: 1 } as never })).toThrow(TypeError);
+  });
+
+  it('aborting connectOptions.signal stops it like close()', async () => {
+    const port = await freePort();
+    const controller = new AbortController();
+    const client = track(
+      reconnecting(`ws://127.0.0.1:${port}/`, {
+        minDelay: MIN,
+        maxDelay: MAX,
+        connectOptions: { signal: controller.signal },
+      }),
+    );
+    const log = record(client);
+    await next(client, 'error');
+    controller.abort();
+    expect(client.isStopped).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, MAX * 3));
+    expect(log.events.at(-1)).toBe('end closed');
+    expect(log.attempts.length).toBeLessThanOrEqual(2);
   });
 });
