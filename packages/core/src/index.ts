@@ -49,3 +49,10 @@ export { ExtensionChain } from './extension/chain';
 export { connect } from './client/connect';
 export type { ClientOptions } from './client/options';
 export { HandshakeError, type HandshakeErrorCode } from './client/handshake-error';
+export {
+  reconnecting,
+  Reconnecting,
+  backoffDelay,
+  type ReconnectOptions,
+  type ReconnectEvents,
+} from './client/reconnect';

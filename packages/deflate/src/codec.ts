@@ -13,6 +13,9 @@ import { MessageInflater } from './message-inflater';
 import type { StreamPool } from './stream-pool';
 import type { ZlibLimiter } from './zlib-limiter';
 
+/** Which end of the connection a codec serves. */
+export type DeflateRole = 'server' | 'client';
+
 /**
  * The per-connection permessage-deflate codec: inbound messages with RSV1 on their first frame
  * are inflated (RFC 7692 §6.2), outbound messages are deflated unless too small or sent with
@@ -38,9 +41,15 @@ export class DeflateCodec implements ExtensionCodec {
     inflatePool: StreamPool,
     deflatePool: StreamPool,
     limiter: ZlibLimiter,
+    role: DeflateRole = 'server',
   ) {
-    this.inflater = new MessageInflater(inflatePool, limiter, !agreement.clientNoContextTakeover, context.maxPayload);
-    this.deflater = new MessageDeflater(deflatePool, limiter, !agreement.serverNoContextTakeover, config.threshold);
+    // A server inflates what the client compressed and deflates under the server_* parameters;
+    // a client the other way round.
+    const server = role === 'server';
+    const inboundTakeover = !(server ? agreement.clientNoContextTakeover : agreement.serverNoContextTakeover);
+    const outboundTakeover = !(server ? agreement.serverNoContextTakeover : agreement.clientNoContextTakeover);
+    this.inflater = new MessageInflater(inflatePool, limiter, inboundTakeover, context.maxPayload);
+    this.deflater = new MessageDeflater(deflatePool, limiter, outboundTakeover, config.threshold);
   }
 
   decode(payload: Buffer, rsv: number, fin: boolean, done: DecodeCallback): void {

@@ -10,4 +10,4 @@
 export { deflate, PerMessageDeflate } from './permessage-deflate';
 export type { DeflateOptions, DeflateZlibOptions, InflateZlibOptions } from './options';
 export type { DeflateAgreement } from './negotiate';
-export { DeflateCodec } from './codec';
+export { DeflateCodec, type DeflateRole } from './codec';

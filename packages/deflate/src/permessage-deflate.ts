@@ -7,7 +7,8 @@ import {
   type ExtensionOffer,
   type ExtensionParam,
 } from '@ws/core';
-import { DeflateCodec } from './codec';
+import { acceptResponse, offerOf, offerParams } from './client-negotiate';
+import { DeflateCodec, type DeflateRole } from './codec';
 import { negotiateDeflate, type DeflateAgreement } from './negotiate';
 import { resolveOptions, type DeflateConfig, type DeflateOptions } from './options';
 import { StreamPool } from './stream-pool';
@@ -29,7 +30,8 @@ export function zlibWindowBits(bits: number): number {
 
 /**
  * permessage-deflate (RFC 7692) for `@ws/core`:
- * `new Server({ extensions: [deflate({ threshold: 512 })] })`.
+ * `new Server({ extensions: [deflate({ threshold: 512 })] })` on a server,
+ * `connect(url, { extensions: [deflate()] })` on a client.
  */
 export function deflate(options?: DeflateOptions): PerMessageDeflate {
   return new PerMessageDeflate(options);
@@ -37,7 +39,7 @@ export function deflate(options?: DeflateOptions): PerMessageDeflate {
 
 /**
  * The permessage-deflate `Extension` (RFC 7692) that {@link deflate} returns; one per server
- * configuration.
+ * or client configuration (one object may serve many connections).
  */
 export class PerMessageDeflate implements Extension {
   readonly name = 'permessage-deflate';
@@ -64,16 +66,36 @@ export class PerMessageDeflate implements Extension {
     return agreement === null ? null : new DeflateAcceptance(this, agreement);
   }
 
+  /**
+   * Client side: the one offer to send, built from the same options (see the README's table
+   * of what each means on a client).
+   */
+  offer(): readonly (readonly ExtensionParam[])[] {
+    return [offerParams(offerOf(this.config))];
+  }
+
+  /**
+   * Client side: checks the server's response to {@link offer} (RFC 7692 §5, §7.1) and returns
+   * the acceptance whose codec compresses with the client_* parameters and inflates with the
+   * server_* ones. Throws an Error naming the rule a bad response broke.
+   */
+  accept(params: readonly ExtensionParam[]): ExtensionAcceptance {
+    return new DeflateAcceptance(this, acceptResponse(params, offerOf(this.config)), 'client');
+  }
+
   /** A codec for an agreed configuration (what an accepted offer's `createCodec` returns). */
-  createCodec(agreement: DeflateAgreement, context: CodecContext): DeflateCodec {
-    const config = this.config;
+  createCodec(agreement: DeflateAgreement, context: CodecContext, role: DeflateRole = 'server'): DeflateCodec {
+    const server = role === 'server';
+    const inboundBits = server ? agreement.clientMaxWindowBits : agreement.serverMaxWindowBits;
+    const outboundBits = server ? agreement.serverMaxWindowBits : agreement.clientMaxWindowBits;
     return new DeflateCodec(
       agreement,
-      config,
+      this.config,
       context,
-      this.pool(this.inflatePools, 'inflate', zlibWindowBits(agreement.clientMaxWindowBits)),
-      this.pool(this.deflatePools, 'deflate', zlibWindowBits(agreement.serverMaxWindowBits)),
+      this.pool(this.inflatePools, 'inflate', zlibWindowBits(inboundBits)),
+      this.pool(this.deflatePools, 'deflate', zlibWindowBits(outboundBits)),
       this.limiter,
+      role,
     );
   }
 
@@ -92,14 +114,16 @@ class DeflateAcceptance implements ExtensionAcceptance {
   readonly params: readonly ExtensionParam[];
   private readonly extension: PerMessageDeflate;
   private readonly agreement: DeflateAgreement;
+  private readonly role: DeflateRole;
 
-  constructor(extension: PerMessageDeflate, agreement: DeflateAgreement) {
+  constructor(extension: PerMessageDeflate, agreement: DeflateAgreement, role: DeflateRole = 'server') {
     this.extension = extension;
     this.agreement = agreement;
     this.params = agreement.params;
+    this.role = role;
   }
 
   createCodec(context: CodecContext): DeflateCodec {
-    return this.extension.createCodec(this.agreement, context);
+    return this.extension.createCodec(this.agreement, context, this.role);
   }
 }

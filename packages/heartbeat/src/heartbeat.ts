@@ -1,5 +1,6 @@
 import { type Connection, type Plugin, type PluginInstance, type Server, TimerWheel, WheelEntry } from '@ws/core';
 import { resolveOptions, type HeartbeatOptions, type ResolvedHeartbeatOptions } from './options';
+import { HeartbeatWatch } from './watch';
 
 /*
  * The events the heartbeat adds to core's connection and server, typed by merging into core's
@@ -64,6 +65,8 @@ export class HeartbeatPlugin implements Plugin {
   readonly name = 'heartbeat';
   /** The options, checked, with defaults applied and times in ticks. */
   readonly options: ResolvedHeartbeatOptions;
+  /** The heartbeat of every connection given to `watch()`: one wheel for all of them. */
+  private watched: Heartbeat | null = null;
 
   constructor(options?: HeartbeatOptions) {
     this.options = resolveOptions(options);
@@ -71,6 +74,18 @@ export class HeartbeatPlugin implements Plugin {
 
   attach(server: Server): Heartbeat {
     return new Heartbeat(server, this.options);
+  }
+
+  /**
+   * Keeps one connection alive on its own, without a server: a client's connection (from
+   * `connect()`), typically. It is pinged and judged exactly as a server's would be, and its
+   * `heartbeat`, `latency` and `heartbeatTimeout` events fire on it. Watching stops by itself
+   * when the connection closes, or with the handle's `close()`. Every connection this plugin
+   * watches shares one timer wheel.
+   */
+  watch(connection: Connection): HeartbeatWatch {
+    if (this.watched === null) this.watched = new Heartbeat(null, this.options);
+    return new HeartbeatWatch(this.watched, connection, this.options.countActivity);
   }
 }
 
@@ -83,9 +98,12 @@ export function heartbeat(options?: HeartbeatOptions): HeartbeatPlugin {
   return new HeartbeatPlugin(options);
 }
 
-/** The heartbeat of one server: one timer wheel, one `Beat` per open connection. */
+/**
+ * The heartbeat of one server (or, with no server, of the connections a plugin `watch`es): one
+ * timer wheel, one `Beat` per open connection.
+ */
 export class Heartbeat implements PluginInstance {
-  private readonly server: Server;
+  private readonly server: Server | null;
   private readonly options: ResolvedHeartbeatOptions;
   private readonly wheel: TimerWheel<Beat>;
   /** A Map rather than a property on the connection: core's objects keep their shape. */
@@ -94,12 +112,14 @@ export class Heartbeat implements PluginInstance {
   private nextTurn: number;
   private closed = false;
 
-  constructor(server: Server, options: ResolvedHeartbeatOptions) {
+  constructor(server: Server | null, options: ResolvedHeartbeatOptions) {
     this.server = server;
     this.options = options;
     this.nextTurn = 1 % options.intervalTicks; // the first connection gets the next tick
     this.wheel = new TimerWheel<Beat>(options.tickMs, options.intervalTicks, this.onDue.bind(this));
     // Server-level listeners, with `this` as context: one listener per server, none per connection.
+    // Without a server, each watched connection's listeners call the same methods.
+    if (server === null) return;
     server.on('pong', this.onPong, this);
     if (options.countActivity) {
       server.on('message', this.onMessage, this);
@@ -115,6 +135,11 @@ export class Heartbeat implements PluginInstance {
   /** Whether the heartbeat's timer exists: only while there are connections to watch. */
   get isRunning(): boolean {
     return this.wheel.isRunning;
+  }
+
+  /** @internal Whether `connection` is watched. */
+  has(connection: Connection): boolean {
+    return this.beats.has(connection);
   }
 
   onConnection(connection: Connection): void {
@@ -146,9 +171,9 @@ export class Heartbeat implements PluginInstance {
     this.closed = true;
     this.wheel.close();
     this.beats.clear();
-    this.server.off('pong', this.onPong, this);
-    this.server.off('message', this.onMessage, this);
-    this.server.off('ping', this.onPing, this);
+    this.server?.off('pong', this.onPong, this);
+    this.server?.off('message', this.onMessage, this);
+    this.server?.off('ping', this.onPing, this);
   }
 
   private onDue(beat: Beat): void {
@@ -204,7 +229,7 @@ export class Heartbeat implements PluginInstance {
     const payload = this.options.payload;
     connection.ping(payload);
     connection.emit('heartbeat', payload);
-    this.server.emit('heartbeat', connection, payload);
+    this.server?.emit('heartbeat', connection, payload);
   }
 
   private declareDead(beat: Beat): void {
@@ -215,10 +240,11 @@ export class Heartbeat implements PluginInstance {
     // frame with a code tells it why.
     connection.close(this.options.closeCode, this.options.closeReason);
     connection.emit('heartbeatTimeout');
-    this.server.emit('heartbeatTimeout', connection);
+    this.server?.emit('heartbeatTimeout', connection);
   }
 
-  private onPong(connection: Connection, payload: Buffer): void {
+  /** @internal A pong arrived on `connection` (a server listener, or a watched connection's). */
+  onPong(connection: Connection, payload: Buffer): void {
     const beat = this.beats.get(connection);
     if (beat === undefined) return;
     // With a payload of our own, only a pong that echoes it answers our ping (RFC 6455 §5.5.3).
@@ -234,7 +260,7 @@ export class Heartbeat implements PluginInstance {
     const ms = connection.latency;
     if (ms === undefined) return;
     connection.emit('latency', ms);
-    this.server.emit('latency', connection, ms);
+    this.server?.emit('latency', connection, ms);
   }
 
   private onMessage(_data: unknown, connection: Connection): void {
@@ -245,7 +271,8 @@ export class Heartbeat implements PluginInstance {
     this.markAlive(connection);
   }
 
-  private markAlive(connection: Connection): void {
+  /** @internal With `countActivity`: a message or ping arrived on `connection`. */
+  markAlive(connection: Connection): void {
     const beat = this.beats.get(connection);
     if (beat === undefined) return;
     beat.seen = this.wheel.now;

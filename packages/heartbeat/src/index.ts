@@ -1,5 +1,6 @@
 /**
- * Ping/pong keep-alive for `@ws/core`, as a `Plugin`: `heartbeat(options)`.
+ * Ping/pong keep-alive for `@ws/core`, as a `Plugin`: `heartbeat(options)` for a server's
+ * connections, `heartbeat(options).watch(connection)` for one connection (a client's).
  *
  * @packageDocumentation
  * @module @ws/heartbeat
@@ -8,6 +9,7 @@
 // index.d.ts, makes a consumer's compiler load the @types/node that package.json depends on.
 /// <reference types="node" preserve="true" />
 export { heartbeat, Heartbeat, HeartbeatPlugin } from './heartbeat';
+export { HeartbeatWatch } from './watch';
 export {
   DEFAULT_CLOSE_CODE,
   DEFAULT_CLOSE_REASON,
