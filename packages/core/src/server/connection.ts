@@ -20,7 +20,7 @@ import type { ConnectionEvents } from './events';
 import { toBuffer } from './to-buffer';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
 import type { TopicRegistry } from './topic-registry';
-import type { TransportKind, UpgradeRequest } from './transport';
+import type { TransportKind } from './transport';
 
 /** What a connection reports to the server that owns it (no closure per connection). */
 export interface ConnectionOwner {
@@ -39,8 +39,8 @@ export interface ConnectionOwner {
 
 export interface ConnectionSetup {
   readonly socket: Duplex;
-  /** The upgrade request (server role); a client connection has none. */
-  readonly request?: UpgradeRequest;
+  /** The request target of the upgrade (h2: the `:path`); default '' (a client connection). */
+  readonly url?: string;
   /** Default 'server'. A client masks its frames and waits for the server to close TCP. */
   readonly role?: 'server' | 'client';
   /** Default `'h1'`. */
@@ -97,6 +97,12 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /** 'server' for a connection a `Server` accepted, 'client' for one `connect()` opened. */
   readonly role: 'server' | 'client';
+  /**
+   * The request target of the upgrade, path and query (`'/chat?room=1'`; over HTTP/2 the
+   * `:path`); '' on a client connection. The request itself is not kept (about 1.3 KiB per
+   * connection): its headers and socket are the `connection` event's second argument.
+   */
+  readonly url: string;
   /** `'h1'`: an upgraded HTTP/1.1 socket; `'h2'`: an HTTP/2 stream (RFC 8441). */
   readonly transport: TransportKind;
   /** The chosen subprotocol, or ''. */
@@ -109,7 +115,6 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   latency: number | undefined = undefined;
 
   private state: number = Connection.OPEN;
-  private readonly upgradeRequest: UpgradeRequest | undefined;
   private readonly socket: Duplex;
   private readonly owner: ConnectionOwner;
   private readonly wire: Protocol;
@@ -127,8 +132,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   constructor(setup: ConnectionSetup) {
     super();
-    this.upgradeRequest = setup.request;
     this.role = setup.role ?? 'server';
+    this.url = setup.url ?? '';
     this.protocol = setup.protocol;
     this.extensions = setup.extensions;
     this.owner = setup.owner;
@@ -153,15 +158,6 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   start(head: Buffer): void {
     if (head.length > 0) this.receive(head);
     if (this.socket.destroyed) this.finish();
-  }
-
-  /**
-   * The upgrade request: an `IncomingMessage` (h1) or an `Http2ServerRequest` (h2). A client
-   * connection has none: reading it there throws a TypeError.
-   */
-  get request(): UpgradeRequest {
-    if (this.upgradeRequest === undefined) throw new TypeError('a client connection has no upgrade request');
-    return this.upgradeRequest;
   }
 
   /** One of `Connection.CONNECTING`, `OPEN`, `CLOSING`, `CLOSED`. */

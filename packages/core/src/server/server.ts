@@ -233,7 +233,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
 
     const connection = new Connection({
       socket,
-      request,
+      url: request.url ?? '',
       transport: transport.kind,
       remoteAddress: transport.remoteAddress(socket),
       owner: this,
