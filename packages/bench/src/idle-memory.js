@@ -31,6 +31,18 @@ function runServer(impl) {
     require('../ts-register.js');
     const { Server } = require('@ws/core');
     server = new Server({ host: '127.0.0.1', port: 0 }, () => report(server.address().port));
+  } else if (impl === 'http') {
+    // The floor for a server on Node's HTTP upgrade: answer a fixed 101, hold the socket.
+    const http = require('node:http');
+    const held = new Set();
+    server = http.createServer();
+    server.clients = held;
+    server.on('upgrade', (request, socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      held.add(socket);
+      socket.on('close', () => held.delete(socket));
+    });
+    server.listen(0, '127.0.0.1', () => report(server.address().port));
   } else {
     const { WebSocketServer } = require('ws');
     server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false }, () =>
@@ -42,7 +54,7 @@ function runServer(impl) {
     // Several passes: weak maps and finalizers settle over more than one.
     for (let i = 0; i < 4; i++) global.gc();
     const { rss, heapUsed, external } = process.memoryUsage();
-    const count = impl === 'ours' ? server.clients.size : server.clients.size;
+    const count = server.clients.size;
     process.send({ type: 'memory', rss, heapUsed, external, count });
   });
 }
@@ -131,9 +143,11 @@ async function measure(impl, count) {
 async function main() {
   const count = Number(process.argv[2] || 10_000);
   const rounds = Number(process.argv[3] || 3);
-  const results = { ours: [], ws: [] };
+  // IDLE_FLOOR=1 also measures a bare Node HTTP upgrade (a fixed 101, nothing kept).
+  const impls = process.env.IDLE_FLOOR === '1' ? ['ours', 'ws', 'http'] : ['ours', 'ws'];
+  const results = Object.fromEntries(impls.map((impl) => [impl, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const impl of round % 2 === 0 ? ['ours', 'ws'] : ['ws', 'ours']) {
+    for (const impl of round % 2 === 0 ? impls : [...impls].reverse()) {
       const result = await measure(impl, count);
       results[impl].push(result);
       console.log(
@@ -144,11 +158,11 @@ async function main() {
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const summary = (impl, key) => median(results[impl].map((r) => r[key]));
   for (const key of ['rss', 'heap']) {
-    const ours = summary('ours', key);
     const ws = summary('ws', key);
-    console.log(
-      `${key} per connection: @ws/core ${ours.toFixed(0)} B, ws ${ws.toFixed(0)} B, ratio ${(ours / ws).toFixed(2)}`,
+    const line = impls.map(
+      (impl) => `${impl} ${summary(impl, key).toFixed(0)} B (${(summary(impl, key) / ws).toFixed(2)}x)`,
     );
+    console.log(`${key} per connection, median: ${line.join(', ')}`);
   }
 }
 

@@ -504,7 +504,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   }
 
   private endSocket(): void {
-    this.socket.end();
+    // Once only: a second end() (the peer's FIN after ours) builds an ERR_STREAM_ALREADY_FINISHED
+    // error, stack trace and all, for nothing.
+    if (!this.socket.writableEnded) this.socket.end();
     this.armCloseTimer();
   }
 
