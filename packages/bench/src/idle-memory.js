@@ -41,6 +41,8 @@ function runServer(impl) {
       socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
       held.add(socket);
       socket.on('close', () => held.delete(socket));
+      socket.on('end', () => socket.end()); // Node's HTTP sockets allow half-open
+      socket.resume();
     });
     server.listen(0, '127.0.0.1', () => report(server.address().port));
   } else {

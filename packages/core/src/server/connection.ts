@@ -45,7 +45,7 @@ export interface ConnectionSetup {
   readonly role?: 'server' | 'client';
   /** Default `'h1'`. */
   readonly transport?: TransportKind;
-  /** Default: the socket's own `remoteAddress`. */
+  /** Default: the socket's own `remoteAddress`, read when first asked for. */
   readonly remoteAddress?: string;
   readonly owner: ConnectionOwner;
   readonly protocol: string;
@@ -109,13 +109,12 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   readonly protocol: string;
   /** The `Sec-WebSocket-Extensions` response, or ''. */
   readonly extensions: string;
-  /** The peer's address, when the transport has one. */
-  readonly remoteAddress: string | undefined;
   /** Round trip in ms of the last answered ping this side sent. */
   latency: number | undefined = undefined;
 
   private state: number = Connection.OPEN;
   private readonly socket: Duplex;
+  private peerAddress: string | undefined;
   private readonly owner: ConnectionOwner;
   private readonly wire: Protocol;
   private readonly closeTimeout: number;
@@ -142,7 +141,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     const socket = setup.socket;
     this.socket = socket;
     this.transport = setup.transport ?? 'h1';
-    this.remoteAddress = setup.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress;
+    this.peerAddress = setup.remoteAddress;
     this.wire = new Protocol(this, this, {
       maxPayload: setup.maxPayload,
       maxFrameSize: setup.maxFrameSize,
@@ -158,6 +157,15 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   start(head: Buffer): void {
     if (head.length > 0) this.receive(head);
     if (this.socket.destroyed) this.finish();
+  }
+
+  /**
+   * The peer's address, when the transport has one. Read from the socket when first asked for (a
+   * `getpeername` call and two strings that most connections never need), so ask while the
+   * connection is open: once the socket is gone, only an address read before is known.
+   */
+  get remoteAddress(): string | undefined {
+    return (this.peerAddress ??= (this.socket as { remoteAddress?: string }).remoteAddress);
   }
 
   /** One of `Connection.CONNECTING`, `OPEN`, `CLOSING`, `CLOSED`. */

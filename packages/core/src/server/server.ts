@@ -235,7 +235,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
       socket,
       url: request.url ?? '',
       transport: transport.kind,
-      remoteAddress: transport.remoteAddress(socket),
+      remoteAddress: transport.remoteAddress?.(socket),
       owner: this,
       protocol,
       extensions: negotiation.header,

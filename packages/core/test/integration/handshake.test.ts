@@ -83,6 +83,18 @@ describe('RFC 6455 §4.2.2: accepting a valid request', () => {
     expect(connection.isOpen).toBe(true);
     expect(connection.remoteAddress).toBe('127.0.0.1');
   });
+
+  it('still knows remoteAddress in a close listener once it was read while open', async () => {
+    const { url, connection } = await h.server();
+    const client = await h.ws(url);
+    const { connection: opened, events } = await connection();
+    expect(opened.remoteAddress).toBe('127.0.0.1');
+    const seen: Array<string | undefined> = [];
+    opened.on('close', () => seen.push(opened.remoteAddress));
+    client.ws.close();
+    await events.nth('close');
+    expect(seen).toEqual(['127.0.0.1']);
+  });
 });
 
 describe('RFC 6455 §4.2.1: refusing malformed requests', () => {
