@@ -31,8 +31,11 @@ const CLOSE_FRAME = (() => {
 
 function runServer(impl, port = 0) {
   const report = (address) => process.send?.({ type: 'listening', port: address.port });
-  if (impl === 'ours') {
-    require('../ts-register.js');
+  if (impl === 'ours' || impl === 'base') {
+    // 'base': another checkout's sources (HANDSHAKE_BASE=<its root>), for an A/B of two versions.
+    require(
+      impl === 'base' ? path.join(process.env.HANDSHAKE_BASE, 'packages/bench/ts-register.js') : '../ts-register.js',
+    );
     const { Server } = require('@ws/core');
     const server = new Server({ host: '127.0.0.1', port }, () => report(server.address()));
   } else if (impl === 'ws') {
@@ -139,9 +142,10 @@ async function main() {
   const total = Number(process.argv[2] || 5000);
   const rounds = Number(process.argv[3] || 5);
   const concurrency = Number(process.argv[4] || 32);
-  const results = { ours: [], ws: [] };
+  const impls = process.env.HANDSHAKE_BASE ? ['ours', 'ws', 'base'] : ['ours', 'ws'];
+  const results = Object.fromEntries(impls.map((impl) => [impl, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const impl of round % 2 === 0 ? ['ours', 'ws'] : ['ws', 'ours']) {
+    for (const impl of round % 2 === 0 ? impls : [...impls].reverse()) {
       const result = await measure(impl, total, concurrency);
       results[impl].push(result);
       console.log(
@@ -161,6 +165,12 @@ async function main() {
     `server CPU per handshake, median: @ws/core ${cpu('ours').toFixed(1)} us, ws ${cpu('ws').toFixed(1)} us, ` +
       `ws/ours ${(cpu('ws') / cpu('ours')).toFixed(2)} (handshakes per CPU-second, ratio to ws)`,
   );
+  if (results.base !== undefined) {
+    console.log(
+      `base (${process.env.HANDSHAKE_BASE}): ${rate('base').toFixed(0)} handshakes/s, ` +
+        `server CPU ${cpu('base').toFixed(1)} us per handshake, ws/base ${(cpu('ws') / cpu('base')).toFixed(2)}`,
+    );
+  }
 }
 
 if (process.argv[2] === 'server') runServer(process.argv[3], Number(process.argv[4] || 0));
