@@ -1,11 +1,14 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { HANDSHAKE_GUID } from '../protocol/constants';
+
+/** Node's one-shot digest (20.12 and later): no Hash object, no stream state per handshake. */
+const oneShotHash = (crypto as Partial<Pick<typeof crypto, 'hash'>>).hash;
 
 /** RFC 6455 §4.2.2: base64 of the SHA-1 of the key followed by the GUID. */
 export function acceptKey(key: string): string {
-  return createHash('sha1')
-    .update(key + HANDSHAKE_GUID)
-    .digest('base64');
+  const input = key + HANDSHAKE_GUID;
+  if (oneShotHash !== undefined) return oneShotHash('sha1', input, 'base64');
+  return crypto.createHash('sha1').update(input).digest('base64');
 }
 
 /**

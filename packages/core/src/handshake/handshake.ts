@@ -45,6 +45,9 @@ function single(value: string | string[] | undefined): string | undefined {
 
 /** True when a comma list (e.g. `Connection: keep-alive, Upgrade`) holds `token`, in any case. */
 function listHasToken(value: string, token: string): boolean {
+  // The usual header is the token alone: one comparison, no split. A list of the same length
+  // cannot hold it (its elements are shorter).
+  if (value.length === token.length) return value.toLowerCase() === token;
   for (const element of value.split(',')) {
     if (element.trim().toLowerCase() === token) return true;
   }

@@ -20,7 +20,7 @@ import type { ConnectionEvents } from './events';
 import { toBuffer } from './to-buffer';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
 import type { TopicRegistry } from './topic-registry';
-import type { TransportKind, UpgradeRequest } from './transport';
+import type { TransportKind } from './transport';
 
 /** What a connection reports to the server that owns it (no closure per connection). */
 export interface ConnectionOwner {
@@ -39,13 +39,13 @@ export interface ConnectionOwner {
 
 export interface ConnectionSetup {
   readonly socket: Duplex;
-  /** The upgrade request (server role); a client connection has none. */
-  readonly request?: UpgradeRequest;
+  /** The request target of the upgrade (h2: the `:path`); default '' (a client connection). */
+  readonly url?: string;
   /** Default 'server'. A client masks its frames and waits for the server to close TCP. */
   readonly role?: 'server' | 'client';
   /** Default `'h1'`. */
   readonly transport?: TransportKind;
-  /** Default: the socket's own `remoteAddress`. */
+  /** Default: the socket's own `remoteAddress`, read when first asked for. */
   readonly remoteAddress?: string;
   readonly owner: ConnectionOwner;
   readonly protocol: string;
@@ -97,20 +97,24 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /** 'server' for a connection a `Server` accepted, 'client' for one `connect()` opened. */
   readonly role: 'server' | 'client';
+  /**
+   * The request target of the upgrade, path and query (`'/chat?room=1'`; over HTTP/2 the
+   * `:path`); '' on a client connection. The request itself is not kept (about 1.3 KiB per
+   * connection): its headers and socket are the `connection` event's second argument.
+   */
+  readonly url: string;
   /** `'h1'`: an upgraded HTTP/1.1 socket; `'h2'`: an HTTP/2 stream (RFC 8441). */
   readonly transport: TransportKind;
   /** The chosen subprotocol, or ''. */
   readonly protocol: string;
   /** The `Sec-WebSocket-Extensions` response, or ''. */
   readonly extensions: string;
-  /** The peer's address, when the transport has one. */
-  readonly remoteAddress: string | undefined;
   /** Round trip in ms of the last answered ping this side sent. */
   latency: number | undefined = undefined;
 
   private state: number = Connection.OPEN;
-  private readonly upgradeRequest: UpgradeRequest | undefined;
   private readonly socket: Duplex;
+  private peerAddress: string | undefined;
   private readonly owner: ConnectionOwner;
   private readonly wire: Protocol;
   private readonly closeTimeout: number;
@@ -127,8 +131,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   constructor(setup: ConnectionSetup) {
     super();
-    this.upgradeRequest = setup.request;
     this.role = setup.role ?? 'server';
+    this.url = setup.url ?? '';
     this.protocol = setup.protocol;
     this.extensions = setup.extensions;
     this.owner = setup.owner;
@@ -137,7 +141,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     const socket = setup.socket;
     this.socket = socket;
     this.transport = setup.transport ?? 'h1';
-    this.remoteAddress = setup.remoteAddress ?? (socket as { remoteAddress?: string }).remoteAddress;
+    this.peerAddress = setup.remoteAddress;
     this.wire = new Protocol(this, this, {
       maxPayload: setup.maxPayload,
       maxFrameSize: setup.maxFrameSize,
@@ -156,12 +160,12 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   }
 
   /**
-   * The upgrade request: an `IncomingMessage` (h1) or an `Http2ServerRequest` (h2). A client
-   * connection has none: reading it there throws a TypeError.
+   * The peer's address, when the transport has one. Read from the socket when first asked for (a
+   * `getpeername` call and two strings that most connections never need), so ask while the
+   * connection is open: once the socket is gone, only an address read before is known.
    */
-  get request(): UpgradeRequest {
-    if (this.upgradeRequest === undefined) throw new TypeError('a client connection has no upgrade request');
-    return this.upgradeRequest;
+  get remoteAddress(): string | undefined {
+    return (this.peerAddress ??= (this.socket as { remoteAddress?: string }).remoteAddress);
   }
 
   /** One of `Connection.CONNECTING`, `OPEN`, `CLOSING`, `CLOSED`. */
@@ -508,7 +512,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   }
 
   private endSocket(): void {
-    this.socket.end();
+    // Once only: a second end() (the peer's FIN after ours) builds an ERR_STREAM_ALREADY_FINISHED
+    // error, stack trace and all, for nothing.
+    if (!this.socket.writableEnded) this.socket.end();
     this.armCloseTimer();
   }
 

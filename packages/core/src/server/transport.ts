@@ -35,7 +35,8 @@ export interface HandshakeTransport {
   accept(socket: Duplex, lines: readonly string[]): void;
   /** Answers with an HTTP error and ends this socket or stream for good. */
   refuse(socket: Duplex, rejection: HandshakeRejection): void;
-  remoteAddress(socket: Duplex): string | undefined;
+  /** The peer's address where the socket does not have it (h2: the session's); absent: the socket's own, read lazily. */
+  remoteAddress?(socket: Duplex): string | undefined;
 }
 
 /** HTTP/1.1: `101 Switching Protocols` written on the socket, errors as plain HTTP answers. */
@@ -45,5 +46,4 @@ export const socketTransport: HandshakeTransport = {
   acceptLines: (upgrade, protocol, extensions) => acceptHeaders(upgrade.key, protocol, extensions),
   accept: (socket, lines) => socket.write(acceptResponse(lines)),
   refuse: abort,
-  remoteAddress: (socket) => (socket as { remoteAddress?: string }).remoteAddress,
 };

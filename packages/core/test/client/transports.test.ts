@@ -35,7 +35,7 @@ describe('wss:// to our Server', () => {
     });
     connection.send('over tls');
     expect(await events.nth('message')).toEqual(['over tls', false]);
-    expect((await observed.connection()).connection.request.url).toBe('/secure');
+    expect((await observed.connection()).connection.url).toBe('/secure');
   });
 
   it('sends the host name for SNI, not an IP literal', async () => {
@@ -76,7 +76,7 @@ describe('Unix domain sockets', () => {
     const { connection, events } = await c.connect(`ws+unix:${socketPath}:/chat?x=1`);
     connection.send('unix');
     expect(await events.nth('message')).toEqual(['unix', false]);
-    const { request } = (await observed.connection()).connection;
+    const { request } = await observed.connection();
     expect([request.url, request.headers.host]).toEqual(['/chat?x=1', 'localhost']);
   });
 
@@ -86,7 +86,7 @@ describe('Unix domain sockets', () => {
     const { connection, events } = await c.connect('ws://service.internal/rpc', { socketPath });
     connection.send('by option');
     expect(await events.nth('message')).toEqual(['by option', false]);
-    const { request } = (await observed.connection()).connection;
+    const { request } = await observed.connection();
     expect([request.url, request.headers.host]).toEqual(['/rpc', 'service.internal']);
   });
 });

@@ -109,6 +109,8 @@ describe('RFC 6455 §4.2.1 item 3: Upgrade contains "websocket", in any case', (
     ['h2c', 400],
     ['', 400],
     ['web socket', 400],
+    ['websockeX', 400], // the token's length, not the token
+    ['webs,cket', 400], // a list of the token's length cannot hold it
   ])('Upgrade: %p → %i', (value, expected) => {
     expect(status(head({ headers: { upgrade: value } }))).toBe(expected);
   });
@@ -131,6 +133,8 @@ describe('RFC 6455 §4.2.1 item 4: Connection lists "Upgrade", in any case', () 
     ['close', 400],
     ['upgraded', 400],
     ['keep-alive Upgrade', 400],
+    ['upgradX', 400],
+    ['upg,ade', 400],
     ['', 400],
   ])('Connection: %p → %i', (value, expected) => {
     expect(status(head({ headers: { connection: value } }))).toBe(expected);

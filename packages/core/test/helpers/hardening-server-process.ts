@@ -9,7 +9,8 @@
  * { id, ...ServerProcessStats } (see hardening-child.ts); `gc: true` runs a full GC first.
  */
 import { createHash } from 'node:crypto';
-import { Server, type Connection, type ServerOptions } from '@ws/core';
+import type { Socket } from 'node:net';
+import { Server, type Connection, type ServerOptions, type UpgradeRequest } from '@ws/core';
 
 interface Command {
   id: number;
@@ -22,6 +23,7 @@ const flags = JSON.parse(process.argv[3] ?? '{}') as { echo?: boolean };
 const gc = (globalThis as { gc?: () => void }).gc;
 
 let first: Connection | undefined;
+let firstSocket: Socket | undefined;
 let maxBufferedAmount = 0;
 const messages: Array<{ length: number; sha1: string; isBinary: boolean }> = [];
 const closes: number[] = [];
@@ -33,8 +35,11 @@ function sample(connection: Connection): void {
 
 const server = new Server({ ...options, host: '127.0.0.1', port: 0 });
 server.on('error', () => undefined);
-server.on('connection', (connection: Connection) => {
-  first ??= connection;
+server.on('connection', (connection: Connection, request: UpgradeRequest) => {
+  if (first === undefined) {
+    first = connection;
+    firstSocket = request.socket;
+  }
   connection.on('ping', () => sample(connection));
   connection.on('message', (data: string | Buffer, isBinary: boolean) => {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -67,7 +72,7 @@ process.on('message', (message: Command) => {
     rss: memory.rss,
     bufferedAmount: first?.bufferedAmount ?? 0,
     maxBufferedAmount,
-    bytesRead: first?.request.socket.bytesRead ?? 0,
+    bytesRead: firstSocket?.bytesRead ?? 0,
     clients: server.clients.size,
     messages,
     closes,

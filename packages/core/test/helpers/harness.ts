@@ -14,7 +14,7 @@ import * as http from 'node:http';
 import type * as https from 'node:https';
 import type * as net from 'node:net';
 import type WebSocket from 'ws';
-import { Server, type Connection, type ServerOptions } from '@ws/core';
+import { Server, type Connection, type ServerOptions, type UpgradeRequest } from '@ws/core';
 import { Recorder, withTimeout } from './events';
 import { rawRequest, type RawResponse } from './raw-http';
 import { openRaw, type RawClient, type RawOpenOptions } from './raw-ws-client';
@@ -22,12 +22,19 @@ import { connectWs, type WsClient } from './ws-client';
 
 export type { ServerOptions };
 
+/** A connection, the request it was opened with (connections do not keep it), and its events. */
+export interface ObservedConnection {
+  connection: Connection;
+  request: UpgradeRequest;
+  events: Recorder;
+}
+
 /** A server with every event recorded, and each connection's events recorded from its start. */
 export interface ObservedServer {
   server: Server;
   events: Recorder;
-  /** The `index`-th connection (0-based) and its recorded events, now or when it opens. */
-  connection(index?: number): Promise<{ connection: Connection; events: Recorder }>;
+  /** The `index`-th connection (0-based), its upgrade request and its recorded events, now or when it opens. */
+  connection(index?: number): Promise<ObservedConnection>;
 }
 
 export interface StartedServer extends ObservedServer {
@@ -40,11 +47,11 @@ const CONNECTION_EVENTS = ['message', 'closing', 'close', 'ping', 'pong', 'error
 
 /** Records a server's events; each connection's recorder is attached inside the `connection` event. */
 export function observe(server: Server): ObservedServer {
-  const connections: Array<{ connection: Connection; events: Recorder }> = [];
+  const connections: ObservedConnection[] = [];
   // Attached before the recorder below, so a connection's own recorder exists by the time a test
   // hears of it.
-  server.on('connection', (connection: Connection) => {
-    connections.push({ connection, events: new Recorder(connection, CONNECTION_EVENTS) });
+  server.on('connection', (connection: Connection, request: UpgradeRequest) => {
+    connections.push({ connection, request, events: new Recorder(connection, CONNECTION_EVENTS) });
   });
   const events = new Recorder(server, SERVER_EVENTS);
   return {

@@ -40,7 +40,7 @@ describe('server.broadcast', () => {
     const started = await h.server();
     const { clients, connections } = await clientsOf(h, started, 4);
     started.server.broadcast('even only', {
-      filter: (c: Connection) => Number(c.request.url?.split('=')[1]) % 2 === 0,
+      filter: (c: Connection) => Number(c.url.split('=')[1]) % 2 === 0,
     });
     expect(await receivedBeforeMarker(clients, connections)).toEqual([['even only'], [], ['even only'], []]);
   });

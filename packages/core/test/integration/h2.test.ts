@@ -26,19 +26,17 @@ describe('RFC 8441 §3: the server allows the extended CONNECT', () => {
 
 describe('RFC 8441 §5: the opening handshake on a stream', () => {
   it('answers :status 200 without Sec-WebSocket-Accept, and opens an h2 connection', async () => {
-    const { port, server, connection } = await h2.server({ path: '/ws' });
+    const { port, server, events, connection } = await h2.server({ path: '/ws' });
     const client = await openH2(await h2.session(port), { path: '/ws?room=1' });
     expect(client.responseHeaders[':status']).toBe(200);
     expect(client.responseHeaders['sec-websocket-accept']).toBeUndefined();
     const { connection: opened } = await connection(0);
+    const [, request] = await events.nth('connection');
     expect(opened.transport).toBe('h2');
     expect(opened.remoteAddress).toBe('127.0.0.1');
-    expect(opened.request).toBeInstanceOf(Http2ServerRequest);
-    expect([opened.request.method, opened.request.url, opened.request.headers[':protocol']]).toEqual([
-      'CONNECT',
-      '/ws?room=1',
-      'websocket',
-    ]);
+    expect(opened.url).toBe('/ws?room=1');
+    expect(request).toBeInstanceOf(Http2ServerRequest);
+    expect([request.method, request.url, request.headers[':protocol']]).toEqual(['CONNECT', '/ws?room=1', 'websocket']);
     expect(server.clients.size).toBe(1);
   });
 });

@@ -75,10 +75,25 @@ describe('RFC 6455 §4.2.2: accepting a valid request', () => {
     await h.ws(`${url}/some/path?x=1`);
     const [connection, request] = await events.nth('connection');
     expect(request.url).toBe('/some/path?x=1');
-    expect(connection.request).toBe(request);
+    expect(request.headers.upgrade).toBe('websocket');
+    // The connection keeps the request target, not the request (its headers, its socket).
+    expect(connection.url).toBe('/some/path?x=1');
+    expect('request' in connection).toBe(false);
     expect(connection.readyState).toBe(1);
     expect(connection.isOpen).toBe(true);
     expect(connection.remoteAddress).toBe('127.0.0.1');
+  });
+
+  it('still knows remoteAddress in a close listener once it was read while open', async () => {
+    const { url, connection } = await h.server();
+    const client = await h.ws(url);
+    const { connection: opened, events } = await connection();
+    expect(opened.remoteAddress).toBe('127.0.0.1');
+    const seen: Array<string | undefined> = [];
+    opened.on('close', () => seen.push(opened.remoteAddress));
+    client.ws.close();
+    await events.nth('close');
+    expect(seen).toEqual(['127.0.0.1']);
   });
 });
 

@@ -253,8 +253,7 @@ describe('drain: a producer that waits is never cut off', () => {
 
 describe('bufferedAmount is exact', () => {
   /** Fills the kernel's buffers and some of the socket's, and waits for writes (and encodes) to settle. */
-  async function fill(conn: Connection): Promise<void> {
-    const socket = conn.request.socket;
+  async function fill(conn: Connection, socket: Socket): Promise<void> {
     for (let round = 0; socket.writableLength === 0; round++) {
       if (round === 200) throw new Error('the socket never had to buffer');
       for (let i = 0; i < 16; i++) conn.send(Buffer.alloc(CHUNK));
@@ -266,13 +265,14 @@ describe('bufferedAmount is exact', () => {
   }
 
   it("is the socket's unsent bytes: each message adds its frame, header included", async () => {
-    const { port, connection } = await h.server({ maxBufferedAmount: 64 * MiB });
+    const { port, events, connection } = await h.server({ maxBufferedAmount: 64 * MiB });
     await nonReader(port);
     const { connection: conn } = await connection();
-    await fill(conn);
+    const [, { socket }] = await events.nth('connection');
+    await fill(conn, socket);
     const before = conn.bufferedAmount;
     expect(before).toBeGreaterThan(0);
-    expect(before).toBe(conn.request.socket.writableLength);
+    expect(before).toBe(socket.writableLength);
     conn.send(Buffer.alloc(1000));
     expect(conn.bufferedAmount).toBe(before + 4 + 1000); // 2-byte header + 16-bit length
     conn.send('hello');
@@ -283,17 +283,18 @@ describe('bufferedAmount is exact', () => {
 
   it('counts a message waiting on an extension by its payload, then by its frame once encoded', async () => {
     const xor = xorExtension({ async: true });
-    const { port, connection } = await h.server({ maxBufferedAmount: 64 * MiB, extensions: [xor] });
+    const { port, events, connection } = await h.server({ maxBufferedAmount: 64 * MiB, extensions: [xor] });
     await nonReader(port, { 'Sec-WebSocket-Extensions': 'x-xor' });
     const { connection: conn } = await connection();
+    const [, { socket }] = await events.nth('connection');
     expect(conn.extensions).toBe('x-xor');
-    await fill(conn);
+    await fill(conn, socket);
     const before = conn.bufferedAmount;
-    expect(before).toBe(conn.request.socket.writableLength);
+    expect(before).toBe(socket.writableLength);
     conn.send(Buffer.alloc(1000));
     expect(conn.bufferedAmount).toBe(before + 1000); // waiting on the codec
-    expect(conn.request.socket.writableLength).toBe(before);
-    await until(() => conn.request.socket.writableLength > before, 'the codec to hand the message on');
+    expect(socket.writableLength).toBe(before);
+    await until(() => socket.writableLength > before, 'the codec to hand the message on');
     expect(conn.bufferedAmount).toBe(before + 4 + 1000); // same-length codec: the frame
   });
 });

@@ -45,7 +45,7 @@ if (flags.listenErrors === true) plugin.on('error', () => events.error++);
 const server = new Server({ host: '127.0.0.1', port: 0, plugins: [plugin] });
 server.on('error', () => undefined);
 server.on('connection', (connection: Connection) => {
-  const topics = new URL(connection.request.url ?? '/', 'http://localhost').searchParams.get('topics');
+  const topics = new URL(connection.url, 'http://localhost').searchParams.get('topics');
   for (const topic of topics ? topics.split(',') : []) connection.subscribe(topic);
 });
 server.on('listening', () => {
