@@ -5,11 +5,13 @@ import {
   type EncodeCallback,
   type EncodeOptions,
   type ExtensionCodec,
+  type SharedEncoder,
 } from '@ws/core';
 import type { DeflateAgreement } from './negotiate';
 import type { DeflateConfig } from './options';
 import { MessageDeflater } from './message-deflater';
 import { MessageInflater } from './message-inflater';
+import type { SharedDeflater } from './shared-deflater';
 import type { StreamPool } from './stream-pool';
 import type { ZlibLimiter } from './zlib-limiter';
 
@@ -24,6 +26,9 @@ export class DeflateCodec implements ExtensionCodec {
   readonly inflater: MessageInflater;
   /** Compresses this connection's outgoing messages. */
   readonly deflater: MessageDeflater;
+  /** Compresses broadcasts once for many connections; null with server context takeover. */
+  private readonly shared: SharedDeflater | null;
+  private readonly threshold: number;
 
   constructor(
     agreement: DeflateAgreement,
@@ -32,7 +37,10 @@ export class DeflateCodec implements ExtensionCodec {
     inflatePool: StreamPool,
     deflatePool: StreamPool,
     limiter: ZlibLimiter,
+    shared: SharedDeflater | null = null,
   ) {
+    this.shared = agreement.serverNoContextTakeover ? shared : null;
+    this.threshold = config.threshold;
     this.inflater = new MessageInflater(inflatePool, limiter, !agreement.clientNoContextTakeover, context.maxPayload);
     this.deflater = new MessageDeflater(deflatePool, limiter, !agreement.serverNoContextTakeover, config.threshold);
   }
@@ -48,6 +56,15 @@ export class DeflateCodec implements ExtensionCodec {
 
   encode(payload: Buffer, rsv: number, options: EncodeOptions, done: EncodeCallback): void {
     this.deflater.encode(payload, rsv, options, done);
+  }
+
+  /**
+   * Without server context takeover, a message's compressed bytes depend only on the window and
+   * the zlib settings, so connections that share them share one compression of a broadcast.
+   */
+  sharedEncoder(options: EncodeOptions, length: number): SharedEncoder | null {
+    if (this.shared === null || !options.compress || length === 0 || length < this.threshold) return null;
+    return this.shared;
   }
 
   dispose(): void {

@@ -10,6 +10,7 @@ import {
 import { DeflateCodec } from './codec';
 import { negotiateDeflate, type DeflateAgreement } from './negotiate';
 import { resolveOptions, type DeflateConfig, type DeflateOptions } from './options';
+import { SharedDeflater } from './shared-deflater';
 import { StreamPool } from './stream-pool';
 import { sharedLimiter, type ZlibLimiter } from './zlib-limiter';
 
@@ -49,6 +50,8 @@ export class PerMessageDeflate implements Extension {
   readonly limiter: ZlibLimiter;
   private readonly inflatePools: (StreamPool | undefined)[] = [];
   private readonly deflatePools: (StreamPool | undefined)[] = [];
+  /** By zlib window bits: broadcasts compressed once for connections without server takeover. */
+  private readonly sharedDeflaters: (SharedDeflater | undefined)[] = [];
 
   constructor(options?: DeflateOptions) {
     this.config = resolveOptions(options);
@@ -67,14 +70,26 @@ export class PerMessageDeflate implements Extension {
   /** A codec for an agreed configuration (what an accepted offer's `createCodec` returns). */
   createCodec(agreement: DeflateAgreement, context: CodecContext): DeflateCodec {
     const config = this.config;
+    const deflateBits = zlibWindowBits(agreement.serverMaxWindowBits);
+    const deflatePool = this.pool(this.deflatePools, 'deflate', deflateBits);
     return new DeflateCodec(
       agreement,
       config,
       context,
       this.pool(this.inflatePools, 'inflate', zlibWindowBits(agreement.clientMaxWindowBits)),
-      this.pool(this.deflatePools, 'deflate', zlibWindowBits(agreement.serverMaxWindowBits)),
+      deflatePool,
       this.limiter,
+      agreement.serverNoContextTakeover ? this.sharedDeflater(deflateBits, deflatePool) : null,
     );
+  }
+
+  private sharedDeflater(windowBits: number, pool: StreamPool): SharedDeflater {
+    let shared = this.sharedDeflaters[windowBits];
+    if (shared === undefined) {
+      shared = new SharedDeflater(pool, this.limiter);
+      this.sharedDeflaters[windowBits] = shared;
+    }
+    return shared;
   }
 
   private pool(pools: (StreamPool | undefined)[], kind: 'inflate' | 'deflate', windowBits: number): StreamPool {
