@@ -44,6 +44,21 @@ const SCENARIOS: Scenario[] = [
     server: { serverMaxWindowBits: 10, clientMaxWindowBits: 10, zlibDeflateOptions: { memLevel: 4 } },
     client: { threshold: 0 },
   },
+  {
+    name: 'deflate, takeover, windows 12, memLevel 5',
+    server: { serverMaxWindowBits: 12, clientMaxWindowBits: 12, zlibDeflateOptions: { memLevel: 5 } },
+    client: { threshold: 0 },
+  },
+  {
+    name: 'EXP 12/5 chunk 1k',
+    server: { zlibDeflateOptions: { chunkSize: 1024 }, zlibInflateOptions: { chunkSize: 1024 } },
+    client: { threshold: 0 },
+  },
+  {
+    name: 'EXP 12/5 deflate chunk 1k',
+    server: { zlibDeflateOptions: { chunkSize: 1024 } },
+    client: { threshold: 0 },
+  },
   { name: 'ws server, context takeover', server: null, client: { threshold: 0 }, ws: { threshold: 0 } },
   {
     name: 'ws server, no context takeover',

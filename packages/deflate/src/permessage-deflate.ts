@@ -29,6 +29,15 @@ export function zlibWindowBits(bits: number): number {
 }
 
 /**
+ * The output chunk of a zlib stream kept for a connection's life (context takeover), unless
+ * `chunkSize` is configured. Node keeps one chunk per stream between writes, so with 16 KiB (its
+ * default) two idle streams hold 32 KiB; 4 KiB holds most compressed messages in one chunk
+ * (larger ones take a thread-pool round trip per further 4 KiB). Pooled streams (no context
+ * takeover) are few, so they keep Node's 16 KiB.
+ */
+const TAKEOVER_CHUNK_SIZE = 4 * 1024;
+
+/**
  * permessage-deflate (RFC 7692) for `@ws/core`:
  * `new Server({ extensions: [deflate({ threshold: 512 })] })`.
  */
@@ -71,12 +80,13 @@ export class PerMessageDeflate implements Extension {
   createCodec(agreement: DeflateAgreement, context: CodecContext): DeflateCodec {
     const config = this.config;
     const deflateBits = zlibWindowBits(agreement.serverMaxWindowBits);
-    const deflatePool = this.pool(this.deflatePools, 'deflate', deflateBits);
+    const deflatePool = this.pool(this.deflatePools, 'deflate', deflateBits, !agreement.serverNoContextTakeover);
+    const inflateBits = zlibWindowBits(agreement.clientMaxWindowBits);
     return new DeflateCodec(
       agreement,
       config,
       context,
-      this.pool(this.inflatePools, 'inflate', zlibWindowBits(agreement.clientMaxWindowBits)),
+      this.pool(this.inflatePools, 'inflate', inflateBits, !agreement.clientNoContextTakeover),
       deflatePool,
       this.limiter,
       agreement.serverNoContextTakeover ? this.sharedDeflater(deflateBits, deflatePool) : null,
@@ -92,12 +102,21 @@ export class PerMessageDeflate implements Extension {
     return shared;
   }
 
-  private pool(pools: (StreamPool | undefined)[], kind: 'inflate' | 'deflate', windowBits: number): StreamPool {
-    let pool = pools[windowBits];
+  /** The pool of streams of one kind, window and lifetime (kept for a connection, or per message). */
+  private pool(
+    pools: (StreamPool | undefined)[],
+    kind: 'inflate' | 'deflate',
+    windowBits: number,
+    takeover: boolean,
+  ): StreamPool {
+    const index = takeover ? windowBits + 16 : windowBits;
+    let pool = pools[index];
     if (pool === undefined) {
       const base = kind === 'inflate' ? this.config.zlibInflateOptions : this.config.zlibDeflateOptions;
-      pool = new StreamPool(kind, { ...base, windowBits }, this.config.concurrency);
-      pools[windowBits] = pool;
+      const chunkSize = base.chunkSize ?? (takeover ? TAKEOVER_CHUNK_SIZE : undefined);
+      const options = chunkSize === undefined ? { ...base, windowBits } : { ...base, windowBits, chunkSize };
+      pool = new StreamPool(kind, options, this.config.concurrency);
+      pools[index] = pool;
     }
     return pool;
   }
