@@ -10,12 +10,10 @@ const path = require('node:path');
 const impl = process.argv[2];
 let broadcast;
 
+const { json: document } = require('./payloads');
+
 function json(seed) {
-  const items = [];
-  for (let i = 0; i < 150; i++) {
-    items.push({ id: seed * 1000 + i, name: `item ${i} of ${seed}`, tags: ['a', 'b', String(i % 7)], price: i * 1.25 });
-  }
-  return JSON.stringify({ seed, items });
+  return document(16 * 1024, seed);
 }
 
 if (impl === 'ours') {

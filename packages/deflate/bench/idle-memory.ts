@@ -28,7 +28,17 @@ interface Scenario {
 
 const SCENARIOS: Scenario[] = [
   { name: 'no compression', server: null, client: false },
-  { name: 'deflate, context takeover (default)', server: {}, client: { threshold: 0 } },
+  { name: 'deflate, context takeover (default: windows 12, memLevel 5)', server: {}, client: { threshold: 0 } },
+  {
+    name: 'deflate, takeover, windows 15, memLevel 8 (zlib defaults, 16 KiB chunks)',
+    server: {
+      serverMaxWindowBits: 15,
+      clientMaxWindowBits: 15,
+      zlibDeflateOptions: { memLevel: 8, chunkSize: 16 * 1024 },
+      zlibInflateOptions: { chunkSize: 16 * 1024 },
+    },
+    client: { threshold: 0 },
+  },
   {
     name: 'deflate, no context takeover',
     server: { serverNoContextTakeover: true, clientNoContextTakeover: true },
@@ -42,21 +52,6 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'deflate, takeover, windows 10, memLevel 4',
     server: { serverMaxWindowBits: 10, clientMaxWindowBits: 10, zlibDeflateOptions: { memLevel: 4 } },
-    client: { threshold: 0 },
-  },
-  {
-    name: 'deflate, takeover, windows 12, memLevel 5',
-    server: { serverMaxWindowBits: 12, clientMaxWindowBits: 12, zlibDeflateOptions: { memLevel: 5 } },
-    client: { threshold: 0 },
-  },
-  {
-    name: 'EXP 12/5 chunk 1k',
-    server: { zlibDeflateOptions: { chunkSize: 1024 }, zlibInflateOptions: { chunkSize: 1024 } },
-    client: { threshold: 0 },
-  },
-  {
-    name: 'EXP 12/5 deflate chunk 1k',
-    server: { zlibDeflateOptions: { chunkSize: 1024 } },
     client: { threshold: 0 },
   },
   { name: 'ws server, context takeover', server: null, client: { threshold: 0 }, ws: { threshold: 0 } },
