@@ -207,12 +207,7 @@ describe('server options decide what is asked for and accepted', () => {
       'permessage-deflate; client_max_window_bits=9',
       `${PMD}; client_max_window_bits=9`,
     ],
-    [
-      'clientMaxWindowBits leaves Firefox at 15',
-      { clientMaxWindowBits: 10 },
-      'permessage-deflate',
-      PMD,
-    ],
+    ['clientMaxWindowBits leaves Firefox at 15', { clientMaxWindowBits: 10 }, 'permessage-deflate', PMD],
     [
       'requireClientMaxWindowBits declines Firefox',
       { clientMaxWindowBits: 10, requireClientMaxWindowBits: true },

@@ -60,12 +60,12 @@ export class SharedEncoding {
     if (waiters === null) return;
     // Every waiting connection gets its result even if one of them throws (a listener of its
     // error event, say); the first throw is passed on afterwards.
-    let thrown: unknown = null;
+    let thrown: Error | null = null;
     for (const waiter of waiters) {
       try {
         waiter.onSharedEncoded(this);
       } catch (error) {
-        thrown ??= error;
+        thrown ??= error instanceof Error ? error : new Error(String(error));
       }
     }
     if (thrown !== null) throw thrown;
