@@ -14,7 +14,14 @@ if (impl === 'ours') {
     {
       host: '127.0.0.1',
       port: 0,
-      extensions: [deflate({ serverNoContextTakeover: true, clientNoContextTakeover: true })],
+      // DEFLATE_OPTIONS='{"serverMaxWindowBits":15}' adds options (to compare other settings).
+      extensions: [
+        deflate({
+          serverNoContextTakeover: true,
+          clientNoContextTakeover: true,
+          ...JSON.parse(process.env.DEFLATE_OPTIONS ?? '{}'),
+        }),
+      ],
     },
     () => process.send({ listening: server.address().port }),
   );
