@@ -32,10 +32,16 @@ export function zlibWindowBits(bits: number): number {
  * The output chunk of a zlib stream kept for a connection's life (context takeover), unless
  * `chunkSize` is configured. Node keeps one chunk per stream between writes, so with 16 KiB (its
  * default) two idle streams hold 32 KiB; 4 KiB holds most compressed messages in one chunk
- * (larger ones take a thread-pool round trip per further 4 KiB). Pooled streams (no context
- * takeover) are few, so they keep Node's 16 KiB.
+ * (larger ones take a thread-pool round trip per further 4 KiB).
  */
 const TAKEOVER_CHUNK_SIZE = 4 * 1024;
+/**
+ * The output chunk of pooled streams (no context takeover), unless `chunkSize` is configured.
+ * Pooled streams are few (at most `concurrency` idle per window), so they can afford 64 KiB:
+ * a message whose output fits takes one thread-pool round trip, where Node's 16 KiB would take
+ * two for a 16 KiB message (its inflated output, or incompressible data deflated, passes 16 KiB).
+ */
+const POOLED_CHUNK_SIZE = 64 * 1024;
 
 /**
  * permessage-deflate (RFC 7692) for `@ws/core`:
@@ -113,9 +119,8 @@ export class PerMessageDeflate implements Extension {
     let pool = pools[index];
     if (pool === undefined) {
       const base = kind === 'inflate' ? this.config.zlibInflateOptions : this.config.zlibDeflateOptions;
-      const chunkSize = base.chunkSize ?? (takeover ? TAKEOVER_CHUNK_SIZE : undefined);
-      const options = chunkSize === undefined ? { ...base, windowBits } : { ...base, windowBits, chunkSize };
-      pool = new StreamPool(kind, options, this.config.concurrency);
+      const chunkSize = base.chunkSize ?? (takeover ? TAKEOVER_CHUNK_SIZE : POOLED_CHUNK_SIZE);
+      pool = new StreamPool(kind, { ...base, windowBits, chunkSize }, this.config.concurrency);
       pools[index] = pool;
     }
     return pool;
