@@ -12,8 +12,9 @@ import { toBuffer } from './to-buffer';
  * such connection. A connection whose extensions transform messages (compression) gets the
  * message encoded once per distinct `SharedEncoder` its codec names (the same bytes for every
  * connection with that encoder, each queued in its own order), or, when its codec cannot share
- * (context takeover), encodes its own copy. Every delivery goes through `Connection.send` or `Connection.sendFrames`, so what
- * those do with a slow consumer applies here too, one connection at a time.
+ * (context takeover), encodes its own copy. Every delivery goes through `Connection.send`,
+ * `sendShared` or `sendFrames`, so what those do with a slow consumer applies here too, one
+ * connection at a time.
  *
  * Each connection a fan-out writes to stays corked until the next tick (as uWebSockets gathers
  * a loop iteration's messages per subscriber): a burst of messages to many connections costs
