@@ -38,7 +38,9 @@ export type {
   DecodeCallback,
   EncodeCallback,
   EncodeOptions,
+  SharedEncoder,
 } from './extension/extension';
+export { SharedEncoding, type SharedEncodingWaiter } from './protocol/shared-encoding';
 export { CloseCode, Opcode, Rsv1, Rsv2, Rsv3, isValidWireCloseCode } from './protocol/constants';
 export { WebSocketError, ERROR_CLOSE_CODES, type WebSocketErrorCode } from './protocol/errors';
 export { parseExtensionHeader, formatExtension } from './handshake/extension-header';

@@ -28,7 +28,17 @@ interface Scenario {
 
 const SCENARIOS: Scenario[] = [
   { name: 'no compression', server: null, client: false },
-  { name: 'deflate, context takeover (default)', server: {}, client: { threshold: 0 } },
+  { name: 'deflate, context takeover (default: windows 12, memLevel 5)', server: {}, client: { threshold: 0 } },
+  {
+    name: 'deflate, takeover, windows 15, memLevel 8 (zlib defaults, 16 KiB chunks)',
+    server: {
+      serverMaxWindowBits: 15,
+      clientMaxWindowBits: 15,
+      zlibDeflateOptions: { memLevel: 8, chunkSize: 16 * 1024 },
+      zlibInflateOptions: { chunkSize: 16 * 1024 },
+    },
+    client: { threshold: 0 },
+  },
   {
     name: 'deflate, no context takeover',
     server: { serverNoContextTakeover: true, clientNoContextTakeover: true },

@@ -5,16 +5,40 @@ import {
   type EncodeCallback,
   type EncodeOptions,
   type ExtensionCodec,
+  type SharedEncoder,
 } from '@ws/core';
 import type { DeflateAgreement } from './negotiate';
 import type { DeflateConfig } from './options';
 import { MessageDeflater } from './message-deflater';
 import { MessageInflater } from './message-inflater';
+import type { SharedDeflater } from './shared-deflater';
 import type { StreamPool } from './stream-pool';
 import type { ZlibLimiter } from './zlib-limiter';
 
 /** Which end of the connection a codec serves. */
 export type DeflateRole = 'server' | 'client';
+
+/** Window bits and context takeover of each direction, seen from one end of the agreement. */
+export interface DeflateDirections {
+  readonly inboundBits: number;
+  readonly outboundBits: number;
+  readonly inboundTakeover: boolean;
+  readonly outboundTakeover: boolean;
+}
+
+/**
+ * A server inflates what the client compressed under the client_* parameters and deflates under
+ * the server_* ones; a client the other way round.
+ */
+export function directionsOf(agreement: DeflateAgreement, role: DeflateRole): DeflateDirections {
+  const server = role === 'server';
+  return {
+    inboundBits: server ? agreement.clientMaxWindowBits : agreement.serverMaxWindowBits,
+    outboundBits: server ? agreement.serverMaxWindowBits : agreement.clientMaxWindowBits,
+    inboundTakeover: !(server ? agreement.clientNoContextTakeover : agreement.serverNoContextTakeover),
+    outboundTakeover: !(server ? agreement.serverNoContextTakeover : agreement.clientNoContextTakeover),
+  };
+}
 
 /**
  * The per-connection permessage-deflate codec: inbound messages with RSV1 on their first frame
@@ -33,6 +57,9 @@ export class DeflateCodec implements ExtensionCodec {
   readonly inflater: MessageInflater;
   /** Compresses this connection's outgoing messages. */
   readonly deflater: MessageDeflater;
+  /** Compresses broadcasts once for many connections; null with server context takeover. */
+  private readonly shared: SharedDeflater | null;
+  private readonly threshold: number;
 
   constructor(
     agreement: DeflateAgreement,
@@ -42,12 +69,12 @@ export class DeflateCodec implements ExtensionCodec {
     deflatePool: StreamPool,
     limiter: ZlibLimiter,
     role: DeflateRole = 'server',
+    shared: SharedDeflater | null = null,
   ) {
-    // A server inflates what the client compressed and deflates under the server_* parameters;
-    // a client the other way round.
-    const server = role === 'server';
-    const inboundTakeover = !(server ? agreement.clientNoContextTakeover : agreement.serverNoContextTakeover);
-    const outboundTakeover = !(server ? agreement.serverNoContextTakeover : agreement.clientNoContextTakeover);
+    const { inboundTakeover, outboundTakeover } = directionsOf(agreement, role);
+    // Sharing one compression among connections needs each message compressed on its own.
+    this.shared = outboundTakeover ? null : shared;
+    this.threshold = config.threshold;
     this.inflater = new MessageInflater(inflatePool, limiter, inboundTakeover, context.maxPayload);
     this.deflater = new MessageDeflater(deflatePool, limiter, outboundTakeover, config.threshold);
   }
@@ -63,6 +90,15 @@ export class DeflateCodec implements ExtensionCodec {
 
   encode(payload: Buffer, rsv: number, options: EncodeOptions, done: EncodeCallback): void {
     this.deflater.encode(payload, rsv, options, done);
+  }
+
+  /**
+   * Without server context takeover, a message's compressed bytes depend only on the window and
+   * the zlib settings, so connections that share them share one compression of a broadcast.
+   */
+  sharedEncoder(options: EncodeOptions, length: number): SharedEncoder | null {
+    if (this.shared === null || !options.compress || length === 0 || length < this.threshold) return null;
+    return this.shared;
   }
 
   dispose(): void {

@@ -5,6 +5,12 @@ import { kWritten, type OwnedStream } from './zlib-stream';
 import { ZlibJob } from './zlib-job';
 
 /**
+ * Messages handed to zlib by every deflater in the process. Not exported from the package:
+ * tests read it to prove that a broadcast was compressed once.
+ */
+export const deflateCounter = { messages: 0 };
+
+/**
  * The outbound side of one connection: compresses whole messages.
  *
  *   encode(message) ─▶ below threshold / compress: false ─▶ done(message, rsv) unchanged
@@ -42,6 +48,7 @@ export class MessageDeflater extends ZlibJob<EncodeCallback> {
   }
 
   protected write(stream: OwnedStream, payload: Buffer): void {
+    deflateCounter.messages++;
     stream.write(payload, stream[kWritten]);
   }
 

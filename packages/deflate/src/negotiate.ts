@@ -122,7 +122,13 @@ export function parseWindowBits(value: string): number {
 export function acceptOffer(offer: DeflateOffer, config: DeflateConfig): DeflateAgreement | null {
   // §7.1.2.2: the server may ask for a smaller client window only if the client offered the
   // parameter. A server configured to require one declines offers that cannot carry it.
-  if (config.clientMaxWindowBits < MAX_WINDOW_BITS && offer.clientMaxWindowBits === undefined) return null;
+  if (
+    config.requireClientMaxWindowBits &&
+    config.clientMaxWindowBits < MAX_WINDOW_BITS &&
+    offer.clientMaxWindowBits === undefined
+  ) {
+    return null;
+  }
 
   // §7.1.1.1: an offer with server_no_context_takeover is accepted by answering it; the server
   // may also answer it unasked.

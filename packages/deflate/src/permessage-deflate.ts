@@ -8,9 +8,10 @@ import {
   type ExtensionParam,
 } from '@ws/core';
 import { acceptResponse, offerOf, offerParams } from './client-negotiate';
-import { DeflateCodec, type DeflateRole } from './codec';
+import { DeflateCodec, directionsOf, type DeflateRole } from './codec';
 import { negotiateDeflate, type DeflateAgreement } from './negotiate';
 import { resolveOptions, type DeflateConfig, type DeflateOptions } from './options';
+import { SharedDeflater } from './shared-deflater';
 import { StreamPool } from './stream-pool';
 import { sharedLimiter, type ZlibLimiter } from './zlib-limiter';
 
@@ -27,6 +28,21 @@ import { sharedLimiter, type ZlibLimiter } from './zlib-limiter';
 export function zlibWindowBits(bits: number): number {
   return bits < 9 ? 9 : bits;
 }
+
+/**
+ * The output chunk of a zlib stream kept for a connection's life (context takeover), unless
+ * `chunkSize` is configured. Node keeps one chunk per stream between writes, so with 16 KiB (its
+ * default) two idle streams hold 32 KiB; 4 KiB holds most compressed messages in one chunk
+ * (larger ones take a thread-pool round trip per further 4 KiB).
+ */
+const TAKEOVER_CHUNK_SIZE = 4 * 1024;
+/**
+ * The output chunk of pooled streams (no context takeover), unless `chunkSize` is configured.
+ * Pooled streams are few (at most `concurrency` idle per window), so they can afford 64 KiB:
+ * a message whose output fits takes one thread-pool round trip, where Node's 16 KiB would take
+ * two for a 16 KiB message (its inflated output, or incompressible data deflated, passes 16 KiB).
+ */
+const POOLED_CHUNK_SIZE = 64 * 1024;
 
 /**
  * permessage-deflate (RFC 7692) for `@ws/core`:
@@ -51,6 +67,8 @@ export class PerMessageDeflate implements Extension {
   readonly limiter: ZlibLimiter;
   private readonly inflatePools: (StreamPool | undefined)[] = [];
   private readonly deflatePools: (StreamPool | undefined)[] = [];
+  /** By zlib window bits: broadcasts compressed once for connections without server takeover. */
+  private readonly sharedDeflaters: (SharedDeflater | undefined)[] = [];
 
   constructor(options?: DeflateOptions) {
     this.config = resolveOptions(options);
@@ -85,26 +103,46 @@ export class PerMessageDeflate implements Extension {
 
   /** A codec for an agreed configuration (what an accepted offer's `createCodec` returns). */
   createCodec(agreement: DeflateAgreement, context: CodecContext, role: DeflateRole = 'server'): DeflateCodec {
-    const server = role === 'server';
-    const inboundBits = server ? agreement.clientMaxWindowBits : agreement.serverMaxWindowBits;
-    const outboundBits = server ? agreement.serverMaxWindowBits : agreement.clientMaxWindowBits;
+    const { inboundBits, outboundBits, inboundTakeover, outboundTakeover } = directionsOf(agreement, role);
+    const deflateBits = zlibWindowBits(outboundBits);
+    const deflatePool = this.pool(this.deflatePools, 'deflate', deflateBits, outboundTakeover);
+    // Only a server broadcasts, and only messages compressed on their own can be shared.
+    const shared = role === 'server' && !outboundTakeover ? this.sharedDeflater(deflateBits, deflatePool) : null;
     return new DeflateCodec(
       agreement,
       this.config,
       context,
-      this.pool(this.inflatePools, 'inflate', zlibWindowBits(inboundBits)),
-      this.pool(this.deflatePools, 'deflate', zlibWindowBits(outboundBits)),
+      this.pool(this.inflatePools, 'inflate', zlibWindowBits(inboundBits), inboundTakeover),
+      deflatePool,
       this.limiter,
       role,
+      shared,
     );
   }
 
-  private pool(pools: (StreamPool | undefined)[], kind: 'inflate' | 'deflate', windowBits: number): StreamPool {
-    let pool = pools[windowBits];
+  private sharedDeflater(windowBits: number, pool: StreamPool): SharedDeflater {
+    let shared = this.sharedDeflaters[windowBits];
+    if (shared === undefined) {
+      shared = new SharedDeflater(pool, this.limiter);
+      this.sharedDeflaters[windowBits] = shared;
+    }
+    return shared;
+  }
+
+  /** The pool of streams of one kind, window and lifetime (kept for a connection, or per message). */
+  private pool(
+    pools: (StreamPool | undefined)[],
+    kind: 'inflate' | 'deflate',
+    windowBits: number,
+    takeover: boolean,
+  ): StreamPool {
+    const index = takeover ? windowBits + 16 : windowBits;
+    let pool = pools[index];
     if (pool === undefined) {
       const base = kind === 'inflate' ? this.config.zlibInflateOptions : this.config.zlibDeflateOptions;
-      pool = new StreamPool(kind, { ...base, windowBits }, this.config.concurrency);
-      pools[windowBits] = pool;
+      const chunkSize = base.chunkSize ?? (takeover ? TAKEOVER_CHUNK_SIZE : POOLED_CHUNK_SIZE);
+      pool = new StreamPool(kind, { ...base, windowBits, chunkSize }, this.config.concurrency);
+      pools[index] = pool;
     }
     return pool;
   }

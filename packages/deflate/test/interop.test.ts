@@ -144,8 +144,29 @@ const clientDriven: [string, PerMessageDeflateOptions, string][] = [
   ],
 ];
 
-describe('ws client offers against default server options', () => {
+describe('ws client offers against a server with windows of 15', () => {
   it.each(clientDriven)('%s', async (_label, offer, expected) => {
+    await withServer({ threshold: 0, serverMaxWindowBits: 15, clientMaxWindowBits: 15 }, async ({ url }) => {
+      const { ws, responseExtensions } = await connect(url, { threshold: 0, ...offer });
+      expect(responseExtensions).toBe(expected);
+      await exchange(ws);
+      await closeClient(ws);
+    });
+  });
+});
+
+const againstDefaults: [string, PerMessageDeflateOptions, string][] = [
+  ["ws's default offer", {}, header(false, false, 12, 12)],
+  ['a smaller server window', { serverMaxWindowBits: 10 }, header(false, false, 10, 12)],
+  ['a smaller client window', { clientMaxWindowBits: 9 }, header(false, false, 12, 9)],
+  ['a larger client window', { clientMaxWindowBits: 14 }, header(false, false, 12, 12)],
+  // ws offers no client_max_window_bits when given false (its types say number only).
+  ['no client_max_window_bits', { clientMaxWindowBits: false as unknown as number }, header(false, false, 12, null)],
+  ['server_no_context_takeover', { serverNoContextTakeover: true }, header(true, false, 12, 12)],
+];
+
+describe('ws client offers against the default windows of 12 (as Python websockets)', () => {
+  it.each(againstDefaults)('%s', async (_label, offer, expected) => {
     await withServer({ threshold: 0 }, async ({ url }) => {
       const { ws, responseExtensions } = await connect(url, { threshold: 0, ...offer });
       expect(responseExtensions).toBe(expected);
@@ -157,7 +178,7 @@ describe('ws client offers against default server options', () => {
 
 describe('declined offers: the handshake goes on without compression', () => {
   it('a server that requires client_max_window_bits declines an offer without it', async () => {
-    await withServer({ clientMaxWindowBits: 10 }, async ({ url }) => {
+    await withServer({ clientMaxWindowBits: 10, requireClientMaxWindowBits: true }, async ({ url }) => {
       // ws offers no client_max_window_bits when given false (its types say number only).
       const { ws, responseExtensions } = await connect(url, { clientMaxWindowBits: false as unknown as number });
       expect(responseExtensions).toBeUndefined();

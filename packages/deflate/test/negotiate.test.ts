@@ -13,8 +13,37 @@ function respond(options: DeflateOptions, header: string): string | null {
 }
 
 const PMD = 'permessage-deflate';
+/** Windows of 15 on both sides: what a peer assumes unless told, so responses state only the offer's terms. */
+const RFC_WINDOWS: DeflateOptions = { serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
 
-describe('RFC 7692 §7.1: negotiation with default options', () => {
+describe('the defaults (windows of 12, as Python websockets)', () => {
+  it.each<[string, string, string | null]>([
+    ['Firefox: its window stays 15', 'permessage-deflate', `${PMD}; server_max_window_bits=12`],
+    [
+      'Chrome, Safari, ws: asked for 12',
+      'permessage-deflate; client_max_window_bits',
+      `${PMD}; server_max_window_bits=12; client_max_window_bits=12`,
+    ],
+    [
+      'a smaller offer wins',
+      'permessage-deflate; server_max_window_bits=10; client_max_window_bits=9',
+      `${PMD}; server_max_window_bits=10; client_max_window_bits=9`,
+    ],
+    [
+      'a larger offer is capped',
+      'permessage-deflate; server_max_window_bits=15; client_max_window_bits=14',
+      `${PMD}; server_max_window_bits=12; client_max_window_bits=12`,
+    ],
+  ])('%s: %s', (_label, header, expected) => {
+    expect(respond({}, header)).toBe(expected);
+  });
+
+  it('requireClientMaxWindowBits declines Firefox', () => {
+    expect(respond({ requireClientMaxWindowBits: true }, 'permessage-deflate')).toBeNull();
+  });
+});
+
+describe('RFC 7692 §7.1: negotiation with windows of 15', () => {
   it.each<[string, string, string | null]>([
     ['Firefox', 'permessage-deflate', PMD],
     ['Chrome, Safari, ws', 'permessage-deflate; client_max_window_bits', PMD],
@@ -73,7 +102,7 @@ describe('RFC 7692 §7.1: negotiation with default options', () => {
       `${PMD}; client_max_window_bits=12`,
     ],
   ])('%s: %s', (_label, header, expected) => {
-    expect(respond({}, header)).toBe(expected);
+    expect(respond(RFC_WINDOWS, header)).toBe(expected);
   });
 });
 
@@ -178,10 +207,16 @@ describe('server options decide what is asked for and accepted', () => {
       'permessage-deflate; client_max_window_bits=9',
       `${PMD}; client_max_window_bits=9`,
     ],
-    ['clientMaxWindowBits declines Firefox', { clientMaxWindowBits: 10 }, 'permessage-deflate', null],
+    ['clientMaxWindowBits leaves Firefox at 15', { clientMaxWindowBits: 10 }, 'permessage-deflate', PMD],
     [
-      'clientMaxWindowBits skips to an offer that can carry it',
-      { clientMaxWindowBits: 10 },
+      'requireClientMaxWindowBits declines Firefox',
+      { clientMaxWindowBits: 10, requireClientMaxWindowBits: true },
+      'permessage-deflate',
+      null,
+    ],
+    [
+      'requireClientMaxWindowBits skips to an offer that can carry it',
+      { clientMaxWindowBits: 10, requireClientMaxWindowBits: true },
       'permessage-deflate, permessage-deflate; client_max_window_bits',
       `${PMD}; client_max_window_bits=10`,
     ],
@@ -211,7 +246,7 @@ describe('server options decide what is asked for and accepted', () => {
       null,
     ],
   ])('%s', (_label, options, header, expected) => {
-    expect(respond(options, header)).toBe(expected);
+    expect(respond({ ...RFC_WINDOWS, ...options }, header)).toBe(expected);
   });
 });
 
@@ -251,6 +286,7 @@ describe('properties over any offer', () => {
     clientNoContextTakeover: fc.boolean(),
     serverMaxWindowBits: bits,
     clientMaxWindowBits: bits,
+    requireClientMaxWindowBits: fc.boolean(),
   });
 
   const find = (params: readonly ExtensionParam[], name: string): ExtensionParam | undefined =>
@@ -309,7 +345,8 @@ describe('properties over any offer', () => {
           else if (value === true) wellFormed &&= name === 'client_max_window_bits';
           else wellFormed &&= /^(8|9|1[0-5])$/.test(value);
         }
-        const servable = opts.clientMaxWindowBits === 15 || seen.has('client_max_window_bits');
+        const servable =
+          !opts.requireClientMaxWindowBits || opts.clientMaxWindowBits === 15 || seen.has('client_max_window_bits');
         const agreement = negotiateDeflate([single], resolveOptions(opts));
         expect(agreement !== null).toBe(wellFormed && servable);
       }),

@@ -6,11 +6,12 @@ describe('options', () => {
     expect(resolveOptions()).toEqual({
       serverNoContextTakeover: false,
       clientNoContextTakeover: false,
-      serverMaxWindowBits: 15,
-      clientMaxWindowBits: 15,
+      serverMaxWindowBits: 12,
+      clientMaxWindowBits: 12,
+      requireClientMaxWindowBits: false,
       threshold: 1024,
       concurrency: 10,
-      zlibDeflateOptions: {},
+      zlibDeflateOptions: { memLevel: 5 },
       zlibInflateOptions: {},
     });
   });

@@ -53,7 +53,7 @@ describe('RFC 7692 §6: RSV1 and the trailer on the wire', () => {
   it('the response names the agreed parameters', async () => {
     const raw = await open({ serverMaxWindowBits: 10 }, 'permessage-deflate; client_max_window_bits');
     expect(raw.responseHead).toMatch(
-      /\r\nsec-websocket-extensions: permessage-deflate; server_max_window_bits=10(\r\n|$)/i,
+      /\r\nsec-websocket-extensions: permessage-deflate; server_max_window_bits=10; client_max_window_bits=12(\r\n|$)/i,
     );
   });
 

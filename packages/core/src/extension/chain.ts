@@ -1,5 +1,5 @@
 import { WebSocketError } from '../protocol/errors';
-import type { DecodeCallback, EncodeCallback, EncodeOptions, ExtensionCodec } from './extension';
+import type { DecodeCallback, EncodeCallback, EncodeOptions, ExtensionCodec, SharedEncoder } from './extension';
 
 /**
  * Runs a connection's codecs in order (RFC 6455 §9: inbound in reverse of the negotiated order,
@@ -50,6 +50,21 @@ export class ExtensionChain {
     this.encodeOptions = options;
     this.encodeDone = done;
     this.onEncoded(null, payload, 0);
+  }
+
+  /**
+   * The encoder a message with these options can share with other connections, or null. Only a
+   * chain of one codec shares: with several, the output would depend on each codec's choice.
+   */
+  sharedEncoder(options: EncodeOptions, length: number): SharedEncoder | null {
+    if (this.disposed || this.codecs.length !== 1) return null;
+    const codec = this.codecs[0];
+    if (codec.sharedEncoder === undefined) return null;
+    try {
+      return codec.sharedEncoder(options, length) ?? null;
+    } catch {
+      return null; // the connection encodes its own copy, and fails there if the codec is broken
+    }
   }
 
   /** Disposes every codec once; later calls do nothing. */

@@ -125,6 +125,25 @@ export interface ExtensionCodec {
    * it on, OR-ed with your own when you transformed the message).
    */
   encode(payload: Buffer, rsv: number, options: EncodeOptions, done: EncodeCallback): void;
+  /**
+   * Optional: how a message sent to many connections (`broadcast`, `publish`) may be encoded
+   * once for all of them. Return an encoder that is the same object (`===`) for every codec whose
+   * `encode` would turn any message with these options into the same bytes, or null when this
+   * connection must encode its own copy (its output depends on its own state, such as a
+   * compression context kept between messages). Core encodes each such message once per distinct
+   * encoder and writes the result to each connection in the order its messages were sent.
+   */
+  sharedEncoder?(options: EncodeOptions, length: number): SharedEncoder | null;
   /** The connection is gone: release resources. Pending callbacks may be dropped. */
   dispose(): void;
+}
+
+/**
+ * Encodes messages for every connection whose codec returned it from `sharedEncoder`: the same
+ * work `ExtensionCodec.encode` does, but with no connection's state, so its output can be written
+ * to all of them.
+ */
+export interface SharedEncoder {
+  /** Transform one whole message; the contract of `ExtensionCodec.encode`. */
+  encode(payload: Buffer, rsv: number, options: EncodeOptions, done: EncodeCallback): void;
 }

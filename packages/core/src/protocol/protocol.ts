@@ -5,7 +5,8 @@ import { WebSocketError } from './errors';
 import { FrameParser, type FrameHandler } from './frame-parser';
 import { writeControlFrame, writeMessage, writeShortText, type OutputSink } from './frame-writer';
 import { MessageAssembler } from './message-assembler';
-import type { DecodeCallback, EncodeOptions } from '../extension/extension';
+import type { DecodeCallback, EncodeOptions, SharedEncoder } from '../extension/extension';
+import type { SharedEncoding } from './shared-encoding';
 import type { ExtensionChain } from '../extension/chain';
 
 export type { WriteCallback } from './encode-queue';
@@ -299,6 +300,20 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
       return;
     }
     this.encodeQueue.pushMessage(payload, ENCODE_OPTIONS[(binary ? 2 : 0) + (compress ? 1 : 0)], callback);
+  }
+
+  /**
+   * The encoder this connection's extensions would share for such a message (see
+   * `ExtensionCodec.sharedEncoder`), or null when it must encode its own copy.
+   */
+  sharedEncoder(binary: boolean, compress: boolean, length: number): SharedEncoder | null {
+    if (this.chain === null) return null;
+    return this.chain.sharedEncoder(ENCODE_OPTIONS[(binary ? 2 : 0) + (compress ? 1 : 0)], length);
+  }
+
+  /** Sends a message encoded once for many connections, after every message sent before it. */
+  sendShared(shared: SharedEncoding, callback?: WriteCallback): void {
+    this.encodeQueue!.pushShared(shared, callback);
   }
 
   /** Writes frames that were built elsewhere (a broadcast framed once for many connections); servers only. */

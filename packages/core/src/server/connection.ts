@@ -2,10 +2,12 @@ import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
 import type { ExtensionChain } from '../extension/chain';
+import type { SharedEncoder } from '../extension/extension';
 import { CloseCode } from '../protocol/constants';
 import type { WebSocketError } from '../protocol/errors';
 import type { OutputSink } from '../protocol/frame-writer';
 import { Protocol, type ProtocolHandler, type WriteCallback } from '../protocol/protocol';
+import type { SharedEncoding } from '../protocol/shared-encoding';
 import {
   BACKPRESSURE_CLOSE_CODE,
   BACKPRESSURE_CLOSE_REASON,
@@ -226,6 +228,20 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     const status = admit(this.limits, this.bufferedAmount, size);
     if (status === SendStatus.Dropped) return this.drop(size, callback);
     this.wire.sendFrames(frames, callback);
+    return this.queued(status);
+  }
+
+  /** @internal The encoder a broadcast may share with other connections (see `ExtensionCodec.sharedEncoder`). */
+  sharedEncoder(binary: boolean, compress: boolean, length: number): SharedEncoder | null {
+    return this.wire.sharedEncoder(binary, compress, length);
+  }
+
+  /** @internal Sends a message encoded once for many connections, under the same limits as `send`. */
+  sendShared(shared: SharedEncoding, callback?: WriteCallback): SendStatus {
+    if (this.refuseUnlessOpen(callback)) return SendStatus.NotOpen;
+    const status = admit(this.limits, this.bufferedAmount, shared.sourceLength);
+    if (status === SendStatus.Dropped) return this.drop(shared.sourceLength, callback);
+    this.wire.sendShared(shared, callback);
     return this.queued(status);
   }
 

@@ -1,15 +1,20 @@
 import { isUtf8 } from 'node:buffer';
 import { Opcode } from '../protocol/constants';
 import { FrameCollector, writeMessage } from '../protocol/frame-writer';
+import type { EncodeOptions, SharedEncoder } from '../extension/extension';
+import { SharedEncoding } from '../protocol/shared-encoding';
 import type { Connection, SendData, SendOptions } from './connection';
 import { toBuffer } from './to-buffer';
 
 /**
  * One message going to many connections (`broadcast`, `publish`). Its frames are built once, on
  * the first connection that takes them as they are, and the same bytes are written to every
- * such connection; a connection whose extensions transform messages (compression) encodes its
- * own copy. Every delivery goes through `Connection.send` or `Connection.sendFrames`, so what
- * those do with a slow consumer applies here too, one connection at a time.
+ * such connection. A connection whose extensions transform messages (compression) gets the
+ * message encoded once per distinct `SharedEncoder` its codec names (the same bytes for every
+ * connection with that encoder, each queued in its own order), or, when its codec cannot share
+ * (context takeover), encodes its own copy. Every delivery goes through `Connection.send`,
+ * `sendShared` or `sendFrames`, so what those do with a slow consumer applies here too, one
+ * connection at a time.
  *
  * Each connection a fan-out writes to stays corked until the next tick (as uWebSockets gathers
  * a loop iteration's messages per subscriber): a burst of messages to many connections costs
@@ -22,8 +27,11 @@ export class PreparedMessage {
   readonly payload: Buffer;
   readonly binary: boolean;
   readonly compress: boolean;
-  private readonly sendOptions: SendOptions;
+  private readonly sendOptions: EncodeOptions;
   private frames: Buffer[] | null = null;
+  /** Encoders met so far and their encoding of this message (index i of one goes with i of the other). */
+  private encoders: SharedEncoder[] | null = null;
+  private encodings: SharedEncoding[] | null = null;
 
   constructor(
     data: SendData,
@@ -45,8 +53,10 @@ export class PreparedMessage {
   deliverTo(connection: Connection): void {
     if (!connection.isOpen) return;
     if (!connection.acceptsRawFrames) {
-      // Encoded (compressed) on its own, and written when its codec is done: nothing to hold.
-      connection.send(this.payload, this.sendOptions);
+      // Written when the encoding is done (asynchronous): nothing to hold.
+      const encoder = connection.sharedEncoder(this.binary, this.compress, this.payload.length);
+      if (encoder === null) connection.send(this.payload, this.sendOptions);
+      else connection.sendShared(this.encodingFor(encoder));
       return;
     }
     holdUntilNextTick(connection);
@@ -57,6 +67,21 @@ export class PreparedMessage {
     }
     connection.sendFrames(this.frames);
     if (connection.bufferedAmount > FLUSH_BYTES) flushHeld(connection);
+  }
+
+  /** This message encoded by `encoder`: started on first use, then the same for every connection. */
+  private encodingFor(encoder: SharedEncoder): SharedEncoding {
+    // A broadcast meets one encoder per distinct negotiated configuration: a few at most.
+    if (this.encoders === null) {
+      this.encoders = [];
+      this.encodings = [];
+    }
+    const index = this.encoders.indexOf(encoder);
+    if (index !== -1) return this.encodings![index];
+    const encoding = new SharedEncoding(encoder, this.payload, this.sendOptions);
+    this.encoders.push(encoder);
+    this.encodings!.push(encoding);
+    return encoding;
   }
 }
 

@@ -64,7 +64,8 @@ export interface Stream {
 const CLIENT_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014];
 
 export function deflateAlone(data: Buffer): Buffer {
-  const out = zlib.deflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  // Window 12: within the client window @ws/deflate asks for by default (client_max_window_bits=12).
+  const out = zlib.deflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH, windowBits: 12 });
   return out.subarray(0, out.length - 4);
 }
 
