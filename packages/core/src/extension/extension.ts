@@ -102,8 +102,9 @@ export interface ExtensionCodec {
    * Opt in to being fed inbound frames in pieces: `decode` is then called with the part of a
    * frame's payload that has arrived so far, then with the next part, and so on; a frame that
    * arrives whole in one chunk is still one call. Pieces follow each other in wire order, are
-   * never empty unless a frame is, and do not mark frame boundaries: `fin` is set on the last
-   * piece of the message only. Right for codecs that transform a message as one stream (such as
+   * never empty unless a frame is (after a message's first 64 pieces under 256 bytes, smaller
+   * ones are held until 256 bytes have come), and do not mark frame boundaries: `fin` is set on
+   * the last piece of the message only. Right for codecs that transform a message as one stream (such as
    * permessage-deflate); left unset, every call gets one whole frame. A connection uses pieces
    * only when every negotiated codec opts in.
    */

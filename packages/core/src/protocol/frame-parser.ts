@@ -68,6 +68,14 @@ const EMPTY = Buffer.alloc(0);
 /** Socket chunks below this size are copied into a shared block rather than queued as they are. */
 const SMALL_CHUNK = 1024;
 const BLOCK_SIZE = 16 * 1024;
+/**
+ * With `streamPieces`, a message's first pieces go out however small, so a short write that
+ * makes the text invalid is decoded at once; past this many pieces under SMALL_PIECE bytes,
+ * smaller ones wait until SMALL_PIECE bytes have come (or the frame ends). A peer trickling a
+ * frame a byte per packet would otherwise cost a codec call (a zlib round trip) per byte.
+ */
+const SMALL_PIECES_PER_MESSAGE = 64;
+const SMALL_PIECE = 256;
 
 /**
  * The streaming client-frame parser described at {@link FrameHandler}: push socket chunks in,
@@ -107,6 +115,8 @@ export class FrameParser {
   // The message being read: opcode of its first frame (0 = none in progress), bytes so far.
   private messageOpcode = 0;
   private messageLength = 0;
+  /** Pieces under SMALL_PIECE bytes handed out for this message (`streamPieces`). */
+  private smallPieces = 0;
 
   constructor(handler: FrameHandler, options: FrameParserOptions) {
     this.handler = handler;
@@ -211,7 +221,7 @@ export class FrameParser {
           if (this.buffered < this.payloadLength) {
             // Everything buffered belongs to this frame; show what is new (RFC 6455 §8.1).
             if (this.streamText && this.buffered > this.reported && this.isText()) this.reportText();
-            else if (this.streamPieces && this.buffered > 0 && this.opcode < 0x8) this.emitPiece();
+            else if (this.streamPieces && this.buffered > 0 && this.opcode < 0x8 && this.pieceIsDue()) this.emitPiece();
             return;
           }
           if (!this.emitFrame()) return;
@@ -324,6 +334,7 @@ export class FrameParser {
       if (fin) {
         this.messageOpcode = 0;
         this.messageLength = 0;
+        this.smallPieces = 0;
       } else {
         if (opcode !== Opcode.Continuation) this.messageOpcode = opcode;
         this.messageLength += payload.length;
@@ -346,6 +357,7 @@ export class FrameParser {
    * `checkLength` and `emitFrame` count the frame once.
    */
   private emitPiece(): void {
+    if (this.buffered < SMALL_PIECE) this.smallPieces++;
     const piece = this.readPayload(this.buffered);
     unmaskPayload(piece, this.mask);
     this.mask = rotateMask(this.mask, piece.length);
@@ -356,6 +368,11 @@ export class FrameParser {
       this.state = State.Paused;
       this.resumeState = State.Payload;
     }
+  }
+
+  /** Small pieces go out while the message has had few of them (see SMALL_PIECES_PER_MESSAGE). */
+  private pieceIsDue(): boolean {
+    return this.buffered >= SMALL_PIECE || this.smallPieces < SMALL_PIECES_PER_MESSAGE;
   }
 
   /** A text frame, or a continuation of a text message. */

@@ -106,13 +106,27 @@ describe('a frame in pieces', () => {
     expect(io.messages()).toEqual([text]);
   });
 
-  it('fed one byte at a time by a synchronous codec: one call per byte, the text intact', () => {
+  it('fed one byte at a time: a call per byte for the first 64, then one per 256 bytes, the text intact', () => {
     const log: CallRecord[] = [];
     const io = withCodecs([xorCodec(KEY, { rsv: Rsv1, pieces: true, log })]);
-    io.receive(...oneByteAtATime(frame));
-    expect(log.every((c) => c.payload.length === 1)).toBe(true);
+    const long = 'κόσμε '.repeat(400); // 4400 bytes
+    const wire = xorFrame(Opcode.Text, long);
+    io.receive(...oneByteAtATime(wire));
+    const sizes = log.map((c) => c.payload.length);
+    expect(sizes.slice(0, 64)).toEqual(Array(64).fill(1));
+    expect(sizes.slice(64, -1).every((size) => size === 256)).toBe(true);
+    expect(sizes.length).toBeLessThan(64 + 4400 / 256 + 2);
     expect(log.filter((c) => c.fin)).toHaveLength(1);
-    expect(io.messages()).toEqual([text]);
+    expect(io.messages()).toEqual([long]);
+  });
+
+  it('counts small pieces per message: the next message gets its 64 again', () => {
+    const log: CallRecord[] = [];
+    const io = withCodecs([xorCodec(KEY, { rsv: Rsv1, pieces: true, log })]);
+    io.receive(...oneByteAtATime(Buffer.concat([xorFrame(Opcode.Text, 'a'.repeat(300)), frame])));
+    const second = log.slice(log.findIndex((c) => c.fin) + 1);
+    expect(second.slice(0, 64).map((c) => c.payload.length)).toEqual(Array(64).fill(1));
+    expect(io.messages()).toEqual(['a'.repeat(300), text]);
   });
 
   it('joins what arrives while a decode is pending into one piece, and pauses input meanwhile', () => {
