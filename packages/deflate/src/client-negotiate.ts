@@ -14,8 +14,8 @@ import { parseWindowBits, type DeflateAgreement, type DeflateOffer } from './neg
  * |---------------------------------|-----------------------------------------------|
  * | serverNoContextTakeover: true   | server_no_context_takeover (the server must echo it) |
  * | clientNoContextTakeover: true   | client_no_context_takeover (the client keeps no context anyway) |
- * | serverMaxWindowBits < 15        | server_max_window_bits=N (the server must answer N or less) |
- * | clientMaxWindowBits             | client_max_window_bits (no value at 15, =N below) |
+ * | serverMaxWindowBits < 15 (set)  | server_max_window_bits=N (the server must answer N or less) |
+ * | clientMaxWindowBits             | client_max_window_bits (no value at 15 or unset, =N below) |
  */
 
 /** The one offer a client with `config` makes. */
@@ -23,11 +23,18 @@ export function offerOf(config: DeflateConfig): DeflateOffer {
   return {
     serverNoContextTakeover: config.serverNoContextTakeover,
     clientNoContextTakeover: config.clientNoContextTakeover,
-    serverMaxWindowBits: config.serverMaxWindowBits < MAX_WINDOW_BITS ? config.serverMaxWindowBits : undefined,
+    // Asked for only when configured: a server that cannot limit its window must decline an
+    // offer that asks it to (§7.1.2.1), so by default the server picks, as Python websockets' and
+    // ws's clients let it.
+    serverMaxWindowBits:
+      config.windowBitsGiven.server && config.serverMaxWindowBits < MAX_WINDOW_BITS
+        ? config.serverMaxWindowBits
+        : undefined,
     // Always offered: without it the server may not ask for a smaller client window (§7.1.2.2),
     // and a server configured to need one would decline the offer. With no value it only says
     // the client supports the parameter; with one, the client promises to stay within it.
-    clientMaxWindowBits: config.clientMaxWindowBits < MAX_WINDOW_BITS ? config.clientMaxWindowBits : true,
+    clientMaxWindowBits:
+      config.windowBitsGiven.client && config.clientMaxWindowBits < MAX_WINDOW_BITS ? config.clientMaxWindowBits : true,
   };
 }
 

@@ -50,6 +50,11 @@ export interface DeflateConfig {
   readonly serverMaxWindowBits: number;
   readonly clientMaxWindowBits: number;
   readonly requireClientMaxWindowBits: boolean;
+  /**
+   * Whether the window options were given rather than defaulted: a client asks for a window only
+   * when told to (the 12-bit defaults are a server's choice; see the README, On a client).
+   */
+  readonly windowBitsGiven: { readonly server: boolean; readonly client: boolean };
   readonly threshold: number;
   readonly concurrency: number;
   readonly zlibDeflateOptions: DeflateZlibOptions;
@@ -96,6 +101,10 @@ export function resolveOptions(options: DeflateOptions = {}): DeflateConfig {
     serverMaxWindowBits: windowBits(options.serverMaxWindowBits, 'serverMaxWindowBits'),
     clientMaxWindowBits: windowBits(options.clientMaxWindowBits, 'clientMaxWindowBits'),
     requireClientMaxWindowBits: flag(options.requireClientMaxWindowBits, 'requireClientMaxWindowBits'),
+    windowBitsGiven: {
+      server: options.serverMaxWindowBits !== undefined,
+      client: options.clientMaxWindowBits !== undefined,
+    },
     threshold: integer(options.threshold, 'threshold', DEFAULT_THRESHOLD, 0),
     concurrency: integer(options.concurrency, 'concurrency', DEFAULT_CONCURRENCY, 1),
     zlibDeflateOptions: {

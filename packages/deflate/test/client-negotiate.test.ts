@@ -302,9 +302,10 @@ describe('our client against our server, without sockets', () => {
 
   it('our server declines only offers whose window limits it cannot meet', () => {
     // A server that needs a smaller client window can always ask for it: our offer carries the parameter.
-    expect(deflate({ clientMaxWindowBits: 9 }).negotiate(parseExtensionHeader(offerHeader())!)?.params).toEqual([
-      { name: 'client_max_window_bits', value: '9' },
-    ]);
+    expect(
+      deflate({ clientMaxWindowBits: 9, serverMaxWindowBits: 15 }).negotiate(parseExtensionHeader(offerHeader())!)
+        ?.params,
+    ).toEqual([{ name: 'client_max_window_bits', value: '9' }]);
   });
 });
 
