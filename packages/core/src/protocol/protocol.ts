@@ -3,8 +3,9 @@ import { encodeClosePayload, parseClosePayload } from './close-payload';
 import { EncodeQueue, type EncodeQueueTarget, type WriteCallback } from './encode-queue';
 import { WebSocketError } from './errors';
 import { FrameParser, type FrameHandler } from './frame-parser';
-import { writeControlFrame, writeMessage, writeShortText, type OutputSink } from './frame-writer';
+import { encodeText, writeControlFrame, writeMessage, writeText, type OutputSink } from './frame-writer';
 import { MessageAssembler } from './message-assembler';
+import { forgetText } from './text-codec';
 import type { DecodeCallback, EncodeOptions } from '../extension/extension';
 import type { ExtensionChain } from '../extension/chain';
 
@@ -107,6 +108,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   /** Feeds bytes from the peer. Nothing the peer sends throws out of here. */
   receive(chunk: Buffer): void {
     this.parser.push(chunk);
+    forgetText();
   }
 
   /** Parses what is still buffered (after a listener threw out of `receive`). */
@@ -170,6 +172,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     try {
       this.addFragment(payload, this.decodingFin, 0);
     } finally {
+      forgetText();
       if (!this.failed) {
         this.parser.resume();
         if (!this.parser.isPaused) this.handler.onInputResumed();
@@ -186,8 +189,8 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
       return;
     }
     if (!fin) return;
-    const message = this.assembler.take();
-    this.handler.onMessage(isText ? message.toString('utf8') : message, !isText);
+    if (isText) this.handler.onMessage(this.assembler.takeText(), false);
+    else this.handler.onMessage(this.assembler.take(), true);
   }
 
   private onControlFrame(opcode: number, payload: Buffer): boolean {
@@ -248,10 +251,10 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     return this.chain === null;
   }
 
-  /** Sends a text message (short ones without an extension are framed straight from the string). */
+  /** Sends a text message (without an extension, encoded straight behind its frame header). */
   sendText(text: string, compress: boolean, callback?: WriteCallback): void {
-    if (this.chain === null && writeShortText(this.sink, text, this.maxFrameSize, callback)) return;
-    this.send(Buffer.from(text, 'utf8'), false, compress, callback);
+    if (this.chain === null && writeText(this.sink, text, this.maxFrameSize, callback)) return;
+    this.send(encodeText(text), false, compress, callback);
   }
 
   /** Sends a message, through the extensions unless `compress` is false; `callback` once it is written. */
