@@ -20,7 +20,7 @@ export type { WriteCallback } from './encode-queue';
  *   send    → (EncodeQueue → ExtensionChain.encode) → frame writer → sink
  */
 export interface ProtocolHandler {
-  /** A whole message arrived, decoded and validated: text as a string, binary as a Buffer. */
+  /** A whole message arrived, decoded and validated: text as a string (a Buffer with `textAsBuffer`), binary as a Buffer. */
   onMessage(data: string | Buffer, isBinary: boolean): void;
   /** A ping arrived; the pong is already written. */
   onPing(payload: Buffer): void;
@@ -48,6 +48,8 @@ export interface ProtocolOptions {
   readonly maxPayload: number;
   /** Outgoing messages are split into frames of at most this many bytes. */
   readonly maxFrameSize: number;
+  /** Hand validated text to `onMessage` as its UTF-8 bytes instead of a string. Default false. */
+  readonly textAsBuffer?: boolean;
   /** RSV bits claimed by the negotiated extensions. */
   readonly allowedRsv: number;
   /** The negotiated extensions' codecs, or null when none was negotiated. */
@@ -68,6 +70,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   private readonly assembler: MessageAssembler;
   private readonly chain: ExtensionChain | null;
   private readonly maxFrameSize: number;
+  private readonly textAsBuffer: boolean;
 
   private messageOpcode = 0;
   private messageRsv = 0;
@@ -89,6 +92,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     this.handler = handler;
     this.chain = options.extensions;
     this.maxFrameSize = options.maxFrameSize;
+    this.textAsBuffer = options.textAsBuffer === true;
     this.assembler = new MessageAssembler(options.maxPayload);
     this.parser = new FrameParser(this, {
       maxPayload: options.maxPayload,
@@ -189,8 +193,8 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
       return;
     }
     if (!fin) return;
-    if (isText) this.handler.onMessage(this.assembler.takeText(), false);
-    else this.handler.onMessage(this.assembler.take(), true);
+    if (isText && !this.textAsBuffer) this.handler.onMessage(this.assembler.takeText(), false);
+    else this.handler.onMessage(this.assembler.take(), !isText);
   }
 
   private onControlFrame(opcode: number, payload: Buffer): boolean {

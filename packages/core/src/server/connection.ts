@@ -51,6 +51,8 @@ export interface ConnectionSetup {
   readonly allowedRsv: number;
   readonly maxPayload: number;
   readonly maxFrameSize: number;
+  /** Deliver text messages as Buffers (`textMessages: 'buffer'`). Default false. */
+  readonly textAsBuffer?: boolean;
   readonly closeTimeout: number;
   readonly backpressure: BackpressureLimits;
 }
@@ -135,6 +137,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.wire = new Protocol(this, this, {
       maxPayload: setup.maxPayload,
       maxFrameSize: setup.maxFrameSize,
+      textAsBuffer: setup.textAsBuffer === true,
       allowedRsv: setup.allowedRsv,
       extensions: setup.extensionChain,
     });
