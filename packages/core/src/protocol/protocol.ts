@@ -5,7 +5,7 @@ import { WebSocketError } from './errors';
 import { FrameParser, type FrameHandler } from './frame-parser';
 import { encodeText, writeControlFrame, writeMessage, writeText, type OutputSink } from './frame-writer';
 import { MessageAssembler } from './message-assembler';
-import { forgetText } from './text-codec';
+import { forgetText, receivedBytesOf } from './text-codec';
 import type { DecodeCallback, EncodeOptions } from '../extension/extension';
 import type { ExtensionChain } from '../extension/chain';
 
@@ -255,9 +255,19 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     return this.chain === null;
   }
 
-  /** Sends a text message (without an extension, encoded straight behind its frame header). */
+  /**
+   * Sends a text message: without an extension, a large message received just now goes out as
+   * the bytes it came in; other text is encoded straight behind its frame header.
+   */
   sendText(text: string, compress: boolean, callback?: WriteCallback): void {
-    if (this.chain === null && writeText(this.sink, text, this.maxFrameSize, callback)) return;
+    if (this.chain === null) {
+      const received = receivedBytesOf(text);
+      if (received !== null) {
+        writeMessage(this.sink, Opcode.Text, received, 0, this.maxFrameSize, callback);
+        return;
+      }
+      if (writeText(this.sink, text, this.maxFrameSize, callback)) return;
+    }
     this.send(encodeText(text), false, compress, callback);
   }
 

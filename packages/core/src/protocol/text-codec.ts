@@ -11,11 +11,12 @@ import { isAscii } from 'node:buffer';
  * ASCII is its own Latin-1, and a string as long in UTF-8 as in UTF-16 units is ASCII (every
  * other unit takes 2 bytes or more), so both directions take the Latin-1 copy when they can.
  *
- * A large message is most often sent back or forwarded as it came, so the UTF-8 length of the
- * last large string decoded (or measured, as backpressure does before the frame is written) is
- * remembered: sending that string skips the length pass. One string process-wide, let go once
- * it is written or when the `receive` call that decoded it returns (`forgetText`), so nothing
- * large outlives its message.
+ * A large message is most often sent back or forwarded as it came, so the last large string
+ * decoded is remembered with the bytes it came from (validated UTF-8 decodes and encodes back
+ * to exactly those bytes): sending that string writes them again, with no length pass and no
+ * encode (`receivedBytesOf`). A string measured for backpressure is remembered by its length
+ * alone, for the writer that follows. One string process-wide, let go when the `receive` call
+ * that decoded it returns (`forgetText`), so nothing large outlives its message.
  */
 
 /** Below this many UTF-16 units, measuring is cheap and not worth remembering. */
@@ -23,11 +24,13 @@ const REMEMBER_MIN = 64 * 1024;
 
 let remembered: string | null = null;
 let rememberedLength = 0;
+/** The bytes `remembered` was decoded from, or null when it was only measured. */
+let rememberedBytes: Buffer | null = null;
 
 /** Decodes validated UTF-8; `ascii` says it is already known to be ASCII. */
 export function decodeText(bytes: Buffer, ascii: boolean): string {
   const text = ascii || isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-  if (text.length >= REMEMBER_MIN) remember(text, bytes.length);
+  if (text.length >= REMEMBER_MIN) remember(text, bytes.length, bytes);
   return text;
 }
 
@@ -37,22 +40,32 @@ export function utf8Length(text: string): number {
   // The same string is one pointer comparison; an equal one, a compare that is still cheaper.
   if (remembered === text) return rememberedLength;
   const length = Buffer.byteLength(text);
-  remember(text, length);
+  remember(text, length, null);
   return length;
+}
+
+/**
+ * The bytes a large received message was decoded from, when `text` is that message, else
+ * null. They are the parser's own (never handed to the application in string mode) and must
+ * only be written as they are, never changed: an extension codec may not get them.
+ */
+export function receivedBytesOf(text: string): Buffer | null {
+  return rememberedBytes !== null && text.length >= REMEMBER_MIN && remembered === text ? rememberedBytes : null;
 }
 
 /** Writes `text`, whose UTF-8 length is `length` (from `utf8Length`), at `offset`. */
 export function writeUtf8(target: Buffer, offset: number, text: string, length: number): void {
   target.write(text, offset, length, length === text.length ? 'latin1' : 'utf8');
-  if (remembered !== null && length >= REMEMBER_MIN) remembered = null;
 }
 
 /** Lets go of the remembered string (at the end of each `Protocol.receive`). */
 export function forgetText(): void {
   remembered = null;
+  rememberedBytes = null;
 }
 
-function remember(text: string, length: number): void {
+function remember(text: string, length: number, bytes: Buffer | null): void {
   remembered = text;
   rememberedLength = length;
+  rememberedBytes = bytes;
 }

@@ -2,7 +2,7 @@
  * The text codec's fast routes (Latin-1 for ASCII, the remembered length of the last large
  * string) must give exactly what the plain routes (`toString('utf8')`, `Buffer.byteLength`) give.
  */
-import { decodeText, utf8Length, writeUtf8 } from '../../src/protocol/text-codec';
+import { decodeText, forgetText, receivedBytesOf, utf8Length, writeUtf8 } from '../../src/protocol/text-codec';
 
 const LARGE = 70000;
 
@@ -38,6 +38,25 @@ describe('utf8Length', () => {
     const other = 'x'.repeat(LARGE);
     expect(utf8Length(other)).toBe(LARGE);
     expect(utf8Length(text)).toBe(bytes.length);
+  });
+});
+
+describe('receivedBytesOf', () => {
+  it('gives the bytes of the large message decoded last, for that text only, until forgetText', () => {
+    const bytes = Buffer.from('\u00e9'.repeat(LARGE));
+    const text = decodeText(bytes, false);
+    expect(receivedBytesOf(text)).toBe(bytes);
+    expect(receivedBytesOf('\u00e8'.repeat(LARGE))).toBeNull();
+    forgetText();
+    expect(receivedBytesOf(text)).toBeNull();
+  });
+
+  it('gives nothing for a small message, nor for a string only measured', () => {
+    const small = decodeText(Buffer.from('small'), false);
+    expect(receivedBytesOf(small)).toBeNull();
+    const measured = 'm'.repeat(LARGE);
+    utf8Length(measured);
+    expect(receivedBytesOf(measured)).toBeNull();
   });
 });
 
