@@ -2,8 +2,12 @@ import type { Duplex } from 'node:stream';
 
 type WriteCallback = (error?: Error | null) => void;
 
-/** A batch this small is copied into one Buffer: one plain write instead of a writev. */
-const MERGE_MAX = 16 * 1024;
+/**
+ * A batch this small is copied into one Buffer, one plain write instead of a writev: what
+ * `Buffer.allocUnsafe` takes from its pool (a fresh ArrayBuffer per flush would cost more
+ * than the writev it saves).
+ */
+const MERGE_MAX = (Buffer.poolSize >>> 1) - 1;
 
 /**
  * Frames written while a connection parses one socket chunk (echoes, pongs, a close frame)
