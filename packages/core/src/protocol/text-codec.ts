@@ -22,6 +22,9 @@ import { isAscii } from 'node:buffer';
 /** Below this many UTF-16 units, measuring is cheap and not worth remembering. */
 const REMEMBER_MIN = 64 * 1024;
 
+/** Slices of large ASCII: below V8's large-object size, so they are young heap strings. */
+const ASCII_SLICE = 64 * 1024;
+
 let remembered: string | null = null;
 let rememberedLength = 0;
 /** The bytes `remembered` was decoded from, or null when it was only measured. */
@@ -29,8 +32,24 @@ let rememberedBytes: Buffer | null = null;
 
 /** Decodes validated UTF-8; `ascii` says it is already known to be ASCII. */
 export function decodeText(bytes: Buffer, ascii: boolean): string {
-  const text = ascii || isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  const text = ascii || isAscii(bytes) ? decodeAscii(bytes) : bytes.toString('utf8');
   if (text.length >= REMEMBER_MIN) remember(text, bytes.length, bytes);
+  return text;
+}
+
+/**
+ * Large ASCII is decoded in slices joined into a rope: each slice is an ordinary heap string,
+ * where one string of over about 1 MB is an external one, allocated and copied outside V8's
+ * heap (three times the cost). A reader flattens the rope once; a message sent back as it came
+ * never is (`receivedBytesOf` compares by identity).
+ */
+function decodeAscii(bytes: Buffer): string {
+  const length = bytes.length;
+  if (length <= ASCII_SLICE) return bytes.toString('latin1');
+  let text = bytes.toString('latin1', 0, ASCII_SLICE);
+  for (let start = ASCII_SLICE; start < length; start += ASCII_SLICE) {
+    text += bytes.toString('latin1', start, Math.min(start + ASCII_SLICE, length));
+  }
   return text;
 }
 

@@ -11,6 +11,8 @@ describe('decodeText', () => {
     ['small ASCII', Buffer.from('hello')],
     ['small non-ASCII', Buffer.from('h\u00e9llo \u{1F600}')],
     ['large ASCII', Buffer.alloc(LARGE, 'a')],
+    ['ASCII of several 64 KiB slices and a rest', Buffer.from('0123456789abcdef'.repeat(12289))],
+    ['ASCII of exactly two slices', Buffer.alloc(2 * 65536, 'q')],
     ['large non-ASCII', Buffer.from('\u0436'.repeat(LARGE))],
     ['bytes 0x80-0xFF as UTF-8, never as Latin-1', Buffer.from('\u00e9\u00ff')],
   ])('decodes %s as toString("utf8") does', (_name, bytes) => {
