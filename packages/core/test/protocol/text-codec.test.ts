@@ -13,6 +13,7 @@ describe('decodeText', () => {
     ['large ASCII', Buffer.alloc(LARGE, 'a')],
     ['ASCII of several 64 KiB slices and a rest', Buffer.from('0123456789abcdef'.repeat(12289))],
     ['ASCII of exactly two slices', Buffer.alloc(2 * 65536, 'q')],
+    ['ASCII past the rope size, one string', Buffer.alloc(3 * 1024 * 1024, 'r')],
     ['large non-ASCII', Buffer.from('\u0436'.repeat(LARGE))],
     ['bytes 0x80-0xFF as UTF-8, never as Latin-1', Buffer.from('\u00e9\u00ff')],
   ])('decodes %s as toString("utf8") does', (_name, bytes) => {
