@@ -21,6 +21,7 @@ export type {
   VerifyRejection,
   ProtocolSelector,
   OriginCheck,
+  TextMessages,
 } from './server/options';
 export type { Plugin, PluginInstance, PublishFlags } from './server/plugin';
 export type { TransportKind, UpgradeRequest } from './server/transport';

@@ -1,6 +1,7 @@
 import { Opcode } from './constants';
 import { maskInto, unmask } from './mask';
 import { nextMaskKey } from './mask-keys';
+import { utf8Length, writeUtf8 } from './text-codec';
 
 /**
  * Where frame bytes go. `cork`/`uncork` bracket one message so that header and payload (and
@@ -154,32 +155,40 @@ export function writeMessage(
 }
 
 /**
- * Text fast path: a short string is encoded straight behind its header, one allocation in all.
- * Returns false when the caller must encode it to a Buffer and use `writeMessage`.
+ * Text fast path: the string is encoded straight behind its header, one allocation and one
+ * pass in all (no separate payload Buffer, no second chunk). Returns false when the text needs
+ * more than one frame; the caller then encodes it with `encodeText` and uses `writeMessage`.
  */
-export function writeShortText(
+export function writeText(
   sink: OutputSink,
   text: string,
   maxFrameSize: number,
   callback?: (error?: Error | null) => void,
   masked = false,
 ): boolean {
-  // A UTF-16 unit becomes at most 3 bytes of UTF-8.
-  if (text.length * 3 > MERGE_LIMIT || text.length * 3 > maxFrameSize) return false;
-  const length = Buffer.byteLength(text);
+  const length = utf8Length(text);
+  if (length > maxFrameSize) return false;
   const headerLength = frameHeaderLength(length) + (masked ? 4 : 0);
   const frame = Buffer.allocUnsafe(headerLength + length);
   if (masked) {
     const key = nextMaskKey();
     writeMaskedFrameHeader(frame, 0, Opcode.Text, true, 0, length, key);
-    frame.write(text, headerLength, length, 'utf8');
+    writeUtf8(frame, headerLength, text, length);
     unmask(frame, key, headerLength, length); // the string was encoded straight in: mask it in place
   } else {
     writeFrameHeader(frame, 0, Opcode.Text, true, 0, length);
-    frame.write(text, headerLength, length, 'utf8');
+    writeUtf8(frame, headerLength, text, length);
   }
   sink.push(frame, callback);
   return true;
+}
+
+/** `text` as UTF-8 in a new Buffer (what `Buffer.from(text)` does, faster for large text). */
+export function encodeText(text: string): Buffer {
+  const length = utf8Length(text);
+  const bytes = Buffer.allocUnsafe(length);
+  writeUtf8(bytes, 0, text, length);
+  return bytes;
 }
 
 /** A control frame (close, ping, pong): always one frame, payload at most 125 bytes. */

@@ -1,5 +1,6 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { WebSocketError } from './errors';
+import { decodeText } from './text-codec';
 import { Utf8Validator } from './utf8';
 
 /** Fragments below this size are copied into shared blocks rather than kept as views. */
@@ -25,6 +26,8 @@ export class MessageAssembler {
   private block: Buffer | null = null;
   private blockStart = 0;
   private blockUsed = 0;
+  /** The message is known to be ASCII (a one-frame text message checked whole). */
+  private ascii = false;
 
   constructor(maxPayload: number) {
     this.maxPayload = maxPayload;
@@ -52,8 +55,15 @@ export class MessageAssembler {
       return new WebSocketError('WS_ERR_MESSAGE_TOO_BIG', `message over ${this.maxPayload} bytes`);
     }
     if (fin && this.length === fragment.length && this.fragments.length === 0) {
-      // The common case: a message in one frame, and most often one that arrived whole.
-      if (isText && (checked === 0 ? !isUtf8(fragment) : !this.validateFragment(fragment, checked, true))) {
+      // The common case: a message in one frame, and most often one that arrived whole. ASCII
+      // is valid UTF-8, and knowing it lets `takeText` decode it as Latin-1: a plain copy.
+      if (isText && checked === 0) {
+        if (isAscii(fragment)) this.ascii = true;
+        else if (!isUtf8(fragment)) {
+          this.reset();
+          return invalidUtf8();
+        }
+      } else if (isText && !this.validateFragment(fragment, checked, true)) {
         this.reset();
         return invalidUtf8();
       }
@@ -83,7 +93,14 @@ export class MessageAssembler {
     return message;
   }
 
+  /** The whole (validated) text message as a string (see text-codec.ts); resets for the next one. */
+  takeText(): string {
+    const ascii = this.ascii;
+    return decodeText(this.take(), ascii);
+  }
+
   reset(): void {
+    this.ascii = false;
     this.fragments.length = 0;
     this.length = 0;
     this.block = null;

@@ -3,8 +3,9 @@ import { encodeClosePayload, parseClosePayload } from './close-payload';
 import { EncodeQueue, type EncodeQueueTarget, type WriteCallback } from './encode-queue';
 import { WebSocketError } from './errors';
 import { FrameParser, type FrameHandler } from './frame-parser';
-import { writeControlFrame, writeMessage, writeShortText, type OutputSink } from './frame-writer';
+import { encodeText, writeControlFrame, writeMessage, writeText, type OutputSink } from './frame-writer';
 import { MessageAssembler } from './message-assembler';
+import { forgetText, receivedBytesOf } from './text-codec';
 import type { DecodeCallback, EncodeOptions, SharedEncoder } from '../extension/extension';
 import type { SharedEncoding } from './shared-encoding';
 import type { ExtensionChain } from '../extension/chain';
@@ -20,7 +21,7 @@ export type { WriteCallback } from './encode-queue';
  *   send    → (EncodeQueue → ExtensionChain.encode) → frame writer → sink
  */
 export interface ProtocolHandler {
-  /** A whole message arrived, decoded and validated: text as a string, binary as a Buffer. */
+  /** A whole message arrived, decoded and validated: text as a string (a Buffer with `textAsBuffer`), binary as a Buffer. */
   onMessage(data: string | Buffer, isBinary: boolean): void;
   /** A ping arrived; the pong is already written. */
   onPing(payload: Buffer): void;
@@ -48,6 +49,8 @@ export interface ProtocolOptions {
   readonly maxPayload: number;
   /** Outgoing messages are split into frames of at most this many bytes. */
   readonly maxFrameSize: number;
+  /** Hand validated text to `onMessage` as its UTF-8 bytes instead of a string. Default false. */
+  readonly textAsBuffer?: boolean;
   /** RSV bits claimed by the negotiated extensions. */
   readonly allowedRsv: number;
   /** The negotiated extensions' codecs, or null when none was negotiated. */
@@ -76,6 +79,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   private readonly maxFrameSize: number;
   /** Client role: outgoing frames are masked. */
   private readonly masked: boolean;
+  private readonly textAsBuffer: boolean;
 
   private messageOpcode = 0;
   private messageRsv = 0;
@@ -98,6 +102,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     this.chain = options.extensions;
     this.maxFrameSize = options.maxFrameSize;
     this.masked = options.role === 'client';
+    this.textAsBuffer = options.textAsBuffer === true;
     this.assembler = new MessageAssembler(options.maxPayload);
     this.parser = new FrameParser(this, {
       maxPayload: options.maxPayload,
@@ -120,6 +125,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   /** Feeds bytes from the peer. Nothing the peer sends throws out of here. */
   receive(chunk: Buffer): void {
     this.parser.push(chunk);
+    forgetText();
   }
 
   /** Parses what is still buffered (after a listener threw out of `receive`). */
@@ -198,6 +204,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     try {
       this.addFragment(payload, this.decodingFin, 0);
     } finally {
+      forgetText();
       if (!this.failed) {
         this.parser.resume();
         if (!this.parser.isPaused) this.handler.onInputResumed();
@@ -214,8 +221,8 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
       return;
     }
     if (!fin) return;
-    const message = this.assembler.take();
-    this.handler.onMessage(isText ? message.toString('utf8') : message, !isText);
+    if (isText && !this.textAsBuffer) this.handler.onMessage(this.assembler.takeText(), false);
+    else this.handler.onMessage(this.assembler.take(), !isText);
   }
 
   private onControlFrame(opcode: number, payload: Buffer): boolean {
@@ -279,10 +286,20 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     return this.chain === null && !this.masked;
   }
 
-  /** Sends a text message (short ones without an extension are framed straight from the string). */
+  /**
+   * Sends a text message: without an extension, a large message received just now goes out as
+   * the bytes it came in; other text is encoded straight behind its frame header.
+   */
   sendText(text: string, compress: boolean, callback?: WriteCallback): void {
-    if (this.chain === null && writeShortText(this.sink, text, this.maxFrameSize, callback, this.masked)) return;
-    this.send(Buffer.from(text, 'utf8'), false, compress, callback);
+    if (this.chain === null) {
+      const received = receivedBytesOf(text);
+      if (received !== null) {
+        writeMessage(this.sink, Opcode.Text, received, 0, this.maxFrameSize, callback, this.masked);
+        return;
+      }
+      if (writeText(this.sink, text, this.maxFrameSize, callback, this.masked)) return;
+    }
+    this.send(encodeText(text), false, compress, callback);
   }
 
   /** Sends a message, through the extensions unless `compress` is false; `callback` once it is written. */

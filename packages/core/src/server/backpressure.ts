@@ -1,4 +1,5 @@
 import { CloseCode } from '../protocol/constants';
+import { utf8Length } from '../protocol/text-codec';
 
 /**
  * Outbound backpressure: how much one connection may hold unsent, decided in one place.
@@ -93,7 +94,7 @@ export function admit(limits: BackpressureLimits, buffered: number, size: number
 /** `admit` for a string, whose UTF-8 length is measured only near the mark (3 bytes a unit at most). */
 export function admitText(limits: BackpressureLimits, buffered: number, text: string): SendStatus {
   if (buffered + text.length * 3 <= limits.sendHighWaterMark) return SendStatus.Accepted;
-  return admit(limits, buffered, Buffer.byteLength(text, 'utf8'));
+  return admit(limits, buffered, utf8Length(text));
 }
 
 /** Bytes in frames built for many connections (usually one or two buffers). */

@@ -19,6 +19,7 @@ import {
   byteLengthOf,
 } from './backpressure';
 import type { ConnectionEvents } from './events';
+import { outputBatch } from './output-batch';
 import { toBuffer } from './to-buffer';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
 import type { TopicRegistry } from './topic-registry';
@@ -56,6 +57,8 @@ export interface ConnectionSetup {
   readonly allowedRsv: number;
   readonly maxPayload: number;
   readonly maxFrameSize: number;
+  /** Deliver text messages as Buffers (`textMessages: 'buffer'`). Default false. */
+  readonly textAsBuffer?: boolean;
   readonly closeTimeout: number;
   readonly backpressure: BackpressureLimits;
 }
@@ -147,6 +150,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     this.wire = new Protocol(this, this, {
       maxPayload: setup.maxPayload,
       maxFrameSize: setup.maxFrameSize,
+      textAsBuffer: setup.textAsBuffer === true,
       allowedRsv: setup.allowedRsv,
       extensions: setup.extensionChain,
       role: this.role,
@@ -182,7 +186,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /** Bytes accepted by `send()` and not yet handed to the OS: the socket's buffer plus what waits on extensions. */
   get bufferedAmount(): number {
-    return this.socket.writableLength + this.wire.pendingBytes;
+    return this.socket.writableLength + this.wire.pendingBytes + outputBatch.heldFor(this.socket);
   }
 
   /** True when frames built once for many connections can be written here as they are. */
@@ -309,19 +313,21 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   // ---- OutputSink ------------------------------------------------------------------------
 
-  /** @internal */
+  /** @internal Frames written while a chunk is parsed are batched already (output-batch.ts). */
   cork(): void {
-    this.socket.cork();
+    if (!outputBatch.holds(this.socket)) this.socket.cork();
   }
 
   /** @internal */
   uncork(): void {
-    this.socket.uncork();
+    if (!outputBatch.holds(this.socket)) this.socket.uncork();
   }
 
   /** @internal */
   push(chunk: Buffer, callback?: WriteCallback): void {
-    if (this.socket.writable) {
+    if (outputBatch.holds(this.socket)) {
+      outputBatch.add(chunk, callback);
+    } else if (this.socket.writable) {
       this.socket.write(chunk, callback);
     } else if (callback !== undefined) {
       process.nextTick(callback, this.notOpenError());
@@ -392,10 +398,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   /** @internal */
   receive(chunk: Buffer): void {
     // Everything written while this chunk is parsed (pongs, replies a listener sends at once)
-    // leaves in one writev: a chunk of pipelined messages costs one syscall, not one each.
-    const socket = this.socket;
+    // leaves in one write: a chunk of pipelined messages costs one syscall, not one each.
     this.chunksReceived++;
-    socket.cork();
+    const outer = outputBatch.open(this.socket);
     try {
       this.wire.receive(chunk);
     } catch (error) {
@@ -403,7 +408,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
       setImmediate(resumeParsing, this);
       throw error;
     } finally {
-      socket.uncork();
+      outputBatch.close(outer);
     }
     // An extension is still decoding and input piles up: stop reading until it catches up.
     if (this.wire.isInputPaused && this.wire.bufferedInput > INPUT_HIGH_WATER) {
@@ -436,6 +441,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     if (this.state === Connection.CLOSED) return;
     this.drainOwed = true;
     if (this.wire.pendingBytes > 0) return;
+    if (outputBatch.holds(this.socket)) outputBatch.flush();
     if (this.socket.writableLength === 0) {
       this.drainOwed = false;
       this.resumeReading(PAUSED_FOR_OUTPUT);
@@ -448,6 +454,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   /** Some later event must lead to `drain`; never this call, so a listener added after it hears it. */
   private expectDrain(): void {
     this.drainOwed = true;
+    if (outputBatch.holds(this.socket)) outputBatch.flush();
     if (this.wire.pendingBytes === 0 && !this.socket.writableNeedDrain)
       this.socket.write(EMPTY, () => this.settleDrain());
   }
@@ -528,6 +535,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   }
 
   private endSocket(): void {
+    if (outputBatch.holds(this.socket)) outputBatch.flush(); // the frames go before the FIN
     // Once only: a second end() (the peer's FIN after ours) builds an ERR_STREAM_ALREADY_FINISHED
     // error, stack trace and all, for nothing.
     if (!this.socket.writableEnded) this.socket.end();

@@ -6,7 +6,7 @@ import type { UpgradeRequest } from './transport';
  * by module augmentation: `declare module '@ws/core' { interface ConnectionEvents { … } }`.
  */
 export interface ConnectionEvents {
-  /** A whole message: text as a string, binary as a Buffer. */
+  /** A whole message: text as a string (a Buffer with `textMessages: 'buffer'`), binary as a Buffer. */
   message: (data: string | Buffer, isBinary: boolean) => void;
   /**
    * The peer's close frame arrived (1005 when it had no code). Unless this side closed first,
@@ -39,7 +39,7 @@ export interface ServerEvents {
   headers: (headers: string[], request: UpgradeRequest) => void;
   /** A WebSocket is open; `request` is an `IncomingMessage` (h1) or an `Http2ServerRequest` (h2). */
   connection: (connection: Connection, request: UpgradeRequest) => void;
-  /** A whole message arrived on `connection`. */
+  /** A whole message arrived on `connection` (text as a string, or a Buffer with `textMessages: 'buffer'`). */
   message: (data: string | Buffer, connection: Connection, isBinary: boolean) => void;
   /** `connection` closed (its own `close` has been emitted). */
   close: (connection: Connection, code: number, reason: string, wasClean: boolean) => void;

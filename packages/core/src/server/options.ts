@@ -76,6 +76,14 @@ export interface ServerOptions {
   maxPayload?: number;
   /** Outgoing messages are split into frames of at most this many bytes. Default 1 MiB. */
   maxFrameSize?: number;
+  /**
+   * How text messages reach `message` listeners: `'string'` (the default), or `'buffer'`: the
+   * UTF-8 bytes as a Buffer, as `ws` gives them, with `isBinary` false. Either way the text is
+   * validated first (invalid UTF-8 fails the connection with 1007). A Buffer skips decoding,
+   * and sending it back with `{ binary: false }` skips encoding (only a native `isUtf8` check
+   * runs): the fastest way to relay large text.
+   */
+  textMessages?: TextMessages;
   /** Open connections plus handshakes in progress; past it upgrades get 503. Default Infinity. */
   maxConnections?: number;
   /**
@@ -109,6 +117,9 @@ export interface ServerOptions {
   plugins?: readonly Plugin[];
 }
 
+/** How text messages are delivered: see {@link ServerOptions.textMessages}. */
+export type TextMessages = 'string' | 'buffer';
+
 export interface ResolvedOptions {
   readonly host: string | undefined;
   readonly port: number | undefined;
@@ -117,6 +128,8 @@ export interface ResolvedOptions {
   readonly path: string | undefined;
   readonly maxPayload: number;
   readonly maxFrameSize: number;
+  /** `textMessages: 'buffer'`. */
+  readonly textAsBuffer: boolean;
   readonly maxConnections: number;
   readonly handshakeTimeout: number;
   /** 0 when off. */
@@ -170,6 +183,10 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (options.path !== undefined && !options.path.startsWith('/')) {
     throw new TypeError(`option path must start with "/", got ${JSON.stringify(options.path)}`);
   }
+  const textMessages = options.textMessages ?? 'string';
+  if (textMessages !== 'string' && textMessages !== 'buffer') {
+    throw new TypeError(`option textMessages must be 'string' or 'buffer', got ${JSON.stringify(textMessages)}`);
+  }
   const extensions = options.extensions ?? [];
   checkExtensionList(extensions);
   const policy = options.backpressure ?? DEFAULTS.backpressure;
@@ -191,6 +208,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     path: options.path,
     maxPayload: positive('maxPayload', options.maxPayload, DEFAULTS.maxPayload, true),
     maxFrameSize: positive('maxFrameSize', options.maxFrameSize, DEFAULTS.maxFrameSize, true),
+    textAsBuffer: textMessages === 'buffer',
     maxConnections: positive('maxConnections', options.maxConnections, DEFAULTS.maxConnections, true),
     handshakeTimeout: timeout('handshakeTimeout', options.handshakeTimeout, DEFAULTS.handshakeTimeout),
     idleTimeout: options.idleTimeout === 0 ? 0 : timeout('idleTimeout', options.idleTimeout, 0),

@@ -243,6 +243,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
       allowedRsv: negotiation.rsv,
       maxPayload: options.maxPayload,
       maxFrameSize: options.maxFrameSize,
+      textAsBuffer: options.textAsBuffer,
       closeTimeout: options.closeTimeout,
       backpressure: options.backpressure,
     });

@@ -11,7 +11,8 @@ import {
   writeControlFrame,
   writeFrameHeader,
   writeMessage,
-  writeShortText,
+  encodeText,
+  writeText,
 } from '../../src/protocol/frame-writer';
 import { expectSameBytes } from '../helpers/bytes';
 import { hex, prng, randomBytes, serverFrames } from '../helpers/sans-io-frames';
@@ -169,14 +170,14 @@ describe('RFC 6455 §5.5: control frames', () => {
   });
 });
 
-describe('writeShortText: the fast path', () => {
+describe('writeText: the text fast path', () => {
   function generic(text: string, maxFrameSize: number): Buffer {
     return message(Opcode.Text, Buffer.from(text, 'utf8'), 0, maxFrameSize).bytes();
   }
 
   function fast(text: string, maxFrameSize: number): { taken: boolean; bytes: Buffer } {
     const sink = new ArraySink();
-    const taken = writeShortText(sink, text, maxFrameSize);
+    const taken = writeText(sink, text, maxFrameSize);
     return { taken, bytes: sink.bytes() };
   }
 
@@ -188,19 +189,23 @@ describe('writeShortText: the fast path', () => {
     ['126 bytes of multi-byte text', 'é'.repeat(63)],
     ['4-byte code points', '😀'.repeat(20)],
     ['a lone surrogate (written as U+FFFD)', 'a\ud800b'],
-    ['2730 units, the most it takes', 'x'.repeat(2730)],
+    ['2730 units', 'x'.repeat(2730)],
+    ['64 KiB of ASCII (16-bit length)', 'x'.repeat(0xffff)],
+    ['1 MiB of ASCII (64-bit length)', 'x'.repeat(1 << 20)],
+    ['768 KiB of Latin-1 (not ASCII: written as UTF-8)', '\u00e9x'.repeat(1 << 18)],
+    ['one non-ASCII unit at the very end', 'x'.repeat(70000) + '\u00ff'],
   ])('writes %s exactly as the generic path does', (_name, text) => {
     const result = fast(text, 1 << 20);
     expect(result.taken).toBe(true);
     expectSameBytes(result.bytes, generic(text, 1 << 20));
   });
 
-  it('matches the generic path for any short string (fast-check)', () => {
+  it('matches the generic path for any string (fast-check)', () => {
     // A short random string repeated: long inputs without the cost of generating them (a cut
-    // at 2730 units may leave a lone surrogate, which is worth checking too).
+    // may leave a lone surrogate, which is worth checking too).
     const texts = fc
-      .tuple(fc.string({ unit: 'binary', maxLength: 24 }), fc.integer({ min: 1, max: 400 }))
-      .map(([unit, times]) => unit.repeat(times).slice(0, 2730));
+      .tuple(fc.string({ unit: 'binary', maxLength: 24 }), fc.integer({ min: 1, max: 4000 }))
+      .map(([unit, times]) => unit.repeat(times).slice(0, 70000));
     fc.assert(
       fc.property(texts, (text) => {
         const result = fast(text, 1 << 20);
@@ -211,20 +216,29 @@ describe('writeShortText: the fast path', () => {
     );
   });
 
-  it('declines text that may pass the merge limit, writing nothing', () => {
-    expect(fast('x'.repeat(2731), 1 << 20)).toEqual({ taken: false, bytes: Buffer.alloc(0) });
-  });
-
-  it('declines text that may not fit in one frame of maxFrameSize', () => {
-    expect(fast('abcd', 11)).toEqual({ taken: false, bytes: Buffer.alloc(0) });
-    expect(fast('abcd', 12).taken).toBe(true);
+  it('declines text whose UTF-8 does not fit in one frame of maxFrameSize, writing nothing', () => {
+    expect(fast('abcde', 4)).toEqual({ taken: false, bytes: Buffer.alloc(0) });
+    expect(fast('\u00e9\u00e9\u00e9', 5)).toEqual({ taken: false, bytes: Buffer.alloc(0) });
+    expect(fast('abcd', 4).taken).toBe(true);
   });
 
   it('gives the callback with its one chunk', () => {
     const sink = new ArraySink();
     const callback = (): void => {};
-    writeShortText(sink, 'hi', 100, callback);
+    writeText(sink, 'hi', 100, callback);
     expect(sink.callbacks).toEqual([callback]);
+  });
+});
+
+describe('encodeText', () => {
+  it.each([
+    ['empty', ''],
+    ['ASCII', 'x'.repeat(100000)],
+    ['Latin-1', '\u00e9'.repeat(1000)],
+    ['4-byte code points', '\u{1F600}'.repeat(1000)],
+    ['a lone surrogate (written as U+FFFD)', 'a\ud800b'],
+  ])('encodes %s as Buffer.from does', (_name, text) => {
+    expect(encodeText(text).equals(Buffer.from(text, 'utf8'))).toBe(true);
   });
 });
 

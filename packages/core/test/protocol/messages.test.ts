@@ -39,6 +39,46 @@ describe('RFC 6455 §6.2: receiving data', () => {
   });
 });
 
+describe('text decoding: ASCII as Latin-1, the rest as UTF-8', () => {
+  // ASCII is decoded by a faster route; these pin that every shape of message takes the right one.
+  const cases: [string, string][] = [
+    ['ASCII', 'plain ASCII text'],
+    ['Latin-1 range, which must not be decoded as Latin-1', '\u00e9\u00ff\u0080'],
+    ['ASCII then one 4-byte code point', 'x'.repeat(200) + '\u{1F600}'],
+    ['64 KiB of ASCII', 'y'.repeat(65536)],
+  ];
+
+  it.each(cases)('delivers %s whole in one frame', (_name, text) => {
+    expect(new SansIo().receive(masked(Opcode.Text, text)).messages()).toEqual([text]);
+  });
+
+  it.each(cases)('delivers %s fragmented', (_name, text) => {
+    const bytes = Buffer.from(text);
+    const cut = Math.floor(bytes.length / 2);
+    const io = new SansIo().receive(
+      Buffer.concat([
+        masked(Opcode.Text, bytes.subarray(0, cut), { fin: false }),
+        masked(Opcode.Continuation, bytes.subarray(cut)),
+      ]),
+    );
+    expect(io.messages()).toEqual([text]);
+  });
+
+  it.each(cases)('delivers %s arriving a few bytes at a time', (_name, text) => {
+    const frame = masked(Opcode.Text, text);
+    const io = new SansIo();
+    for (let at = 0; at < frame.length; at += 4099) io.receive(frame.subarray(at, at + 4099));
+    expect(io.messages()).toEqual([text]);
+  });
+
+  it('decodes each message on its own: an ASCII one after a non-ASCII one, and back', () => {
+    const io = new SansIo().receive(
+      Buffer.concat([masked(Opcode.Text, '\u00e9'), masked(Opcode.Text, 'e'), masked(Opcode.Text, '\u00e9')]),
+    );
+    expect(io.messages()).toEqual(['\u00e9', 'e', '\u00e9']);
+  });
+});
+
 describe('a listener that throws', () => {
   const twoMessages = (): Buffer => Buffer.concat([masked(Opcode.Text, 'first'), masked(Opcode.Text, 'second')]);
 

@@ -1,0 +1,92 @@
+import type { Duplex } from 'node:stream';
+
+type WriteCallback = (error?: Error | null) => void;
+
+/**
+ * A batch this small is copied into one Buffer, one plain write instead of a writev: what
+ * `Buffer.allocUnsafe` takes from its pool (a fresh ArrayBuffer per flush would cost more
+ * than the writev it saves).
+ */
+const MERGE_MAX = (Buffer.poolSize >>> 1) - 1;
+
+/**
+ * Frames written while a connection parses one socket chunk (echoes, pongs, a close frame)
+ * are held here and leave together when the chunk is done: one `socket.write` of one Buffer
+ * for a chunk of pipelined small messages, and a plain write, without cork and uncork, for
+ * the one reply to a lone request. Node's corked writes cost an entry, a writev and an
+ * afterWrite per chunk; this costs a push per frame and one copy of a few hundred bytes.
+ *
+ * One batch serves the whole process, as parsing runs one chunk at a time; a receive nested
+ * inside another (a Duplex that delivers synchronously) sends the outer batch first, then
+ * takes the batch over until it returns. Anything that must follow the frames on the socket
+ * (end, an empty write that waits for a drain) calls `flush` first.
+ */
+class OutputBatch {
+  /** The socket whose chunk is being parsed, or null. */
+  private owner: Duplex | null = null;
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+
+  /** Starts holding `socket`'s frames; returns what to hand to `close`. */
+  open(socket: Duplex): Duplex | null {
+    const outer = this.owner;
+    if (outer !== null) this.flush();
+    this.owner = socket;
+    return outer;
+  }
+
+  /** Writes what was held and hands the batch back to `outer` (from `open`). */
+  close(outer: Duplex | null): void {
+    this.flush();
+    this.owner = outer;
+  }
+
+  /** True while `socket`'s frames are being held. */
+  holds(socket: Duplex): boolean {
+    return this.owner === socket;
+  }
+
+  /** Bytes held for `socket` (part of its `bufferedAmount`). */
+  heldFor(socket: Duplex): number {
+    return this.owner === socket ? this.bytes : 0;
+  }
+
+  /** Holds a chunk for the owner; with a callback, writes everything at once so it can run. */
+  add(chunk: Buffer, callback: WriteCallback | undefined): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    if (callback !== undefined) this.flush(callback);
+  }
+
+  /** Writes what is held to the owner; `callback` goes with the last chunk. */
+  flush(callback?: WriteCallback): void {
+    const chunks = this.chunks;
+    const count = chunks.length;
+    if (count === 0) return;
+    const socket = this.owner!;
+    const bytes = this.bytes;
+    this.bytes = 0;
+    if (!socket.writable) {
+      chunks.length = 0;
+      if (callback !== undefined) process.nextTick(callback, new Error('WebSocket is not open: socket not writable'));
+      return;
+    }
+    if (count === 1) {
+      socket.write(chunks[0], callback);
+    } else if (bytes <= MERGE_MAX) {
+      const merged = Buffer.allocUnsafe(bytes);
+      let offset = 0;
+      for (let i = 0; i < count; i++) offset += chunks[i].copy(merged, offset);
+      socket.write(merged, callback);
+    } else {
+      socket.cork();
+      for (let i = 0; i < count - 1; i++) socket.write(chunks[i]);
+      socket.write(chunks[count - 1], callback);
+      socket.uncork();
+    }
+    chunks.length = 0;
+  }
+}
+
+/** The process's one output batch (see {@link OutputBatch}). */
+export const outputBatch = new OutputBatch();
