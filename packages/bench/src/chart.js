@@ -4,7 +4,6 @@
 // target as a dashed tick. Rows where lower is better (memory, latency) are drawn as ws / ours,
 // so right of 1.0 is always better.
 const ROW = 24;
-const LABEL_WIDTH = 430;
 const PLOT_WIDTH = 420;
 const TOP = 52;
 const COLORS = { holds: '#2e7d32', misses: '#d84315', none: '#607d8b', raw: '#212121', one: '#c62828' };
@@ -22,17 +21,19 @@ function targetOf(scenario) {
 }
 
 function renderChart({ scenarios, meta }) {
-  const rows = scenarios.filter((s) => !s.skipped && s.ratios && s.ratios.ours !== undefined);
+  const rows = scenarios.filter((s) => s.ratios && s.ratios.ours !== undefined);
+  // About 6.2 px per character of 12 px Helvetica: room for the longest name.
+  const labelWidth = Math.round(Math.max(200, ...rows.map((s) => s.name.length * 6.2)) + 16);
   const drawn = rows.flatMap((s) => [better(s, s.ratios.ours), better(s, s.ratios.raw), targetOf(s)]);
   const finite = drawn.filter((v) => v !== undefined && Number.isFinite(v) && v > 0);
   const low = Math.min(0.25, 2 ** Math.floor(Math.log2(Math.min(...finite, 1))));
   const high = Math.max(4, 2 ** Math.ceil(Math.log2(Math.max(...finite, 1))));
   const x = (v) =>
     round(
-      LABEL_WIDTH +
+      labelWidth +
         ((Math.log2(Math.min(Math.max(v, low), high)) - Math.log2(low)) / Math.log2(high / low)) * PLOT_WIDTH,
     );
-  const width = LABEL_WIDTH + PLOT_WIDTH + 70;
+  const width = labelWidth + PLOT_WIDTH + 70;
   const height = TOP + rows.length * ROW + 58;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
@@ -53,7 +54,7 @@ function renderChart({ scenarios, meta }) {
     const ours = better(s, s.ratios.ours);
     const color = s.holds === true ? COLORS.holds : s.holds === false ? COLORS.misses : COLORS.none;
     const [from, to] = ours >= 1 ? [x(1), x(ours)] : [x(ours), x(1)];
-    out.push(`<text x="${LABEL_WIDTH - 8}" y="${y + 16}" text-anchor="end">${escape(s.name)}</text>`);
+    out.push(`<text x="${labelWidth - 8}" y="${y + 16}" text-anchor="end">${escape(s.name)}</text>`);
     out.push(
       `<rect x="${from}" y="${y + 5}" width="${round(Math.max(to - from, 1))}" height="${ROW - 10}" fill="${color}"/>`,
     );

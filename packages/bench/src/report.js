@@ -19,13 +19,13 @@ function targetText(scenario) {
   const { target } = scenario;
   if (!target) return '';
   const text = target.min !== undefined ? `>= ${target.min}x` : `<= ${target.max}x`;
-  return target.floor ? `${text} (>= ${target.floor}x today)` : text;
+  return target.floor ? `${text} (at least ${target.floor}x with string delivery)` : text;
 }
 
 function holdsText(scenario) {
   if (scenario.holds === null || scenario.holds === undefined) return '';
   if (scenario.target && scenario.target.floor && !scenario.holds && scenario.ratios.ours >= scenario.target.floor)
-    return 'floor only';
+    return `above ${scenario.target.floor}x only`;
   return scenario.holds ? 'yes' : '**no**';
 }
 
@@ -42,8 +42,9 @@ function renderTable({ scenarios }) {
     '|---|---:|---:|---:|---:|---:|---|---|',
   ];
   for (const s of scenarios) {
-    if (s.skipped) {
-      lines.push(`| ${s.name} | skipped: ${s.skipped} | | | | | ${targetText(s)} | |`);
+    if (s.skipped || s.error) {
+      const why = s.skipped ? `skipped: ${s.skipped}` : `failed: ${s.error}`;
+      lines.push(`| ${s.name} | ${why} | | | | | ${targetText(s)} | |`);
       continue;
     }
     const { results, ratios } = s;

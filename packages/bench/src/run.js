@@ -20,7 +20,7 @@ function parseArgs(argv) {
     if (argv[i] === '--quick') args.quick = true;
     else if (argv[i] === '--report') args.report = true;
     else if (argv[i] === '--rounds') args.rounds = Number(argv[++i]);
-    else if (argv[i] === '--only') args.only = argv[++i].split(',');
+    else if (argv[i] === '--only') args.only = argv[++i].split(',').filter(Boolean);
     else if (argv[i] === '--duration') args.duration = Number(argv[++i]);
     else throw new Error(`unknown option ${argv[i]} (--quick, --rounds N, --only id,id, --duration S, --report)`);
   }
@@ -106,7 +106,7 @@ async function main() {
   const rounds = args.rounds || Number(process.env.BENCH_ROUNDS) || (args.quick ? 1 : 5);
   const timing = args.quick
     ? { duration: args.duration || 0.4, warmup: 0.15, firstWarmup: 0.3 }
-    : { duration: args.duration || 2, warmup: 0.3, firstWarmup: 1 };
+    : { duration: args.duration || 1.5, warmup: 0.3, firstWarmup: 1 };
   const scenarios = plan(args);
   buildLoadgen();
   const meta = { ...machine(), quick: args.quick, rounds, timing };
@@ -127,7 +127,14 @@ async function main() {
       if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
       else process.stderr.write(`${line}\n`);
     };
-    const outcome = await runRow(scenario, rounds, timing, progress);
+    let outcome;
+    try {
+      outcome = await runRow(scenario, rounds, timing, progress);
+    } catch (error) {
+      // One broken row (a server that refused a size, say) must not lose the others.
+      outcome = { error: error.message };
+      console.error(`\n${scenario.id}: failed: ${error.stack}`);
+    }
     doneEstimate += estimates[i];
     const { id, name, kind, metric, unit, better, params, target, config = {} } = scenario;
     rows.push({ id, name, kind, metric, unit, better, params, target, config, ...outcome });

@@ -78,7 +78,7 @@ const SCENARIOS = [
   },
   {
     id: 'memory-idle',
-    name: 'RSS per idle connection after GC',
+    name: 'RSS per idle connection at 10,000, after GC',
     kind: 'memory',
     metric: 'rssPerConnection',
     unit: 'B',
@@ -151,7 +151,7 @@ const SCENARIOS = [
   ),
   {
     id: 'deflate-memory',
-    name: 'memory per deflate connection, context takeover, after one 16 KiB JSON message',
+    name: 'deflate memory per connection after one 16 KiB JSON message, context takeover (1,000)',
     kind: 'memory',
     metric: 'rssPerConnection',
     unit: 'B',
@@ -207,11 +207,15 @@ const SCENARIOS = [
   },
 ];
 
-/** The scenarios of this run, with `--quick`'s smaller parameters merged in. */
+/** The scenarios of this run, with `--quick`'s smaller parameters merged in (and named). */
 function plan({ quick, only }) {
   return SCENARIOS.filter((s) => !quick || s.quick !== false)
     .filter((s) => only.length === 0 || only.some((part) => s.id.includes(part)))
-    .map((s) => (quick && s.quickParams ? { ...s, params: { ...s.params, ...s.quickParams } } : s));
+    .map((s) => {
+      if (!quick || !s.quickParams) return s;
+      const changed = Object.entries(s.quickParams).map(([key, value]) => `${key} ${value}`);
+      return { ...s, name: `${s.name} [--quick: ${changed.join(', ')}]`, params: { ...s.params, ...s.quickParams } };
+    });
 }
 
 module.exports = { SCENARIOS, plan, KiB, MiB };

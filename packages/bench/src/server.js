@@ -18,7 +18,8 @@ const RAW_RESPONSE =
   'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
   'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n';
 
-const listening = (port) => process.send({ type: 'listening', port });
+// Without IPC (`node --cpu-prof src/server.js ours`, to profile by hand) it prints its port.
+const listening = (port) => (process.send ? process.send({ type: 'listening', port }) : console.log(`port ${port}`));
 let sendAll; // (mode, payload, binary) => void
 
 function startOurs() {
@@ -107,6 +108,7 @@ function fanOut({ mode, payload, binary, messages, perTick }) {
 
 // Orphaned by a runner that died: go too.
 process.on('disconnect', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0)); // lets --cpu-prof write its profile
 
 process.on('message', (message) => {
   if (message.type === 'memory') {
