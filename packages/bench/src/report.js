@@ -79,6 +79,11 @@ function renderMethod(meta) {
       'process per connection, measured after `global.gc()`); fan-out (N connections held by the generator, the server sends ' +
       'M messages, 10 per event-loop turn (1 for deflate); deliveries/s until every connection has every message); open-loop ' +
       'latency (a fixed total rate, each payload stamped with its scheduled send time, so late sends count).',
+    '- **Deflate rows**: both servers with default permessage-deflate options (`deflate()` of `@ws/deflate`; `ws` with ' +
+      '`perMessageDeflate: true`); the client offers are in `packages/bench/src/scenarios.js` (the broadcast row asks for ' +
+      "`server_no_context_takeover`, which makes every connection's output identical). The client sends a 16 KiB JSON " +
+      'document compressed once, with a 12-bit window.',
+    "- **Targets**: from issue 17, as the ratio of this library's median to `ws`'s.",
     `- **Rounds**: ${meta.rounds}, the implementations alternating within each (A B C D A B C D ...); every figure is the ` +
       `median of its rounds, min and max in brackets, and the ratio is to \`ws\` with add-ons in the same run. Each measurement ` +
       `runs ${meta.timing.duration} s after ${meta.timing.warmup} s of warm-up (a ${meta.timing.firstWarmup} s run first per server). ` +
