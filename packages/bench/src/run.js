@@ -1,80 +1,161 @@
 'use strict';
-// `pnpm bench`: @ws/core against ws (with bufferutil and utf-8-validate, its fastest setup) in
-// the same run, on the same machine, with the same load client. Reports medians and ratios.
-const { runLoad, openIdle } = require('./load-client');
-const { startServer, memoryOf, median } = require('./server-process');
-const { fanOut } = require('./fan-out');
+// `pnpm bench [--quick] [--rounds N] [--only id,id] [--report]`: every row of scenarios.js,
+// the implementations alternating round by round (A B C D A B C D ...), with a progress line.
+// A full run writes results/latest.json, BENCHMARKS.md and the chart; --quick writes
+// results/quick.json and prints the table only.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { plan } = require('./scenarios');
+const { KINDS } = require('./measure');
+const { summarize, verdict } = require('./stats');
+const { buildLoadgen } = require('./loadgen');
+const { pinned } = require('./servers');
+const { renderTable, writeReport } = require('./report');
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
-const SCENARIOS = [
-  // One message in flight per connection: request/response, nothing to batch.
-  { name: 'text 32 B, 50 conns, 1 in flight', connections: 50, messages: 1000, size: 32, binary: false, window: 1 },
-  { name: 'text 32 B, 50 conns', connections: 50, messages: 4000, size: 32, binary: false, window: 32 },
-  { name: 'text 1 KiB, 50 conns', connections: 50, messages: 2000, size: 1024, binary: false, window: 32 },
-  { name: 'binary 16 KiB, 20 conns', connections: 20, messages: 1000, size: 16 * 1024, binary: true, window: 16 },
-  { name: 'binary 1 MiB, 4 conns', connections: 4, messages: 40, size: 1024 * 1024, binary: true, window: 4 },
-];
-const IDLE_CONNECTIONS = Number(process.env.BENCH_IDLE || 5000);
+function parseArgs(argv) {
+  const args = { quick: false, only: [], report: false };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--report') args.report = true;
+    else if (argv[i] === '--rounds') args.rounds = Number(argv[++i]);
+    else if (argv[i] === '--only') args.only = argv[++i].split(',').filter(Boolean);
+    else if (argv[i] === '--duration') args.duration = Number(argv[++i]);
+    else throw new Error(`unknown option ${argv[i]} (--quick, --rounds N, --only id,id, --duration S, --report)`);
+  }
+  return args;
+}
 
-const format = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, '0')}`;
 
-async function throughput() {
-  console.log(`Echo throughput, median of ${ROUNDS} rounds (messages/s; ratio > 1 means @ws/core is faster)\n`);
-  console.log('| scenario | @ws/core | ws | ratio |');
-  console.log('|---|---:|---:|---:|');
-  for (const scenario of SCENARIOS) {
-    const rates = { ours: [], ws: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternate the order so neither side always runs on a warmer machine.
-      const order = round % 2 === 0 ? ['ours', 'ws'] : ['ws', 'ours'];
-      for (const impl of order) {
-        const { child, port } = await startServer(impl);
-        await runLoad({ port, ...scenario, messages: Math.ceil(scenario.messages / 10) }); // warm-up
-        const ms = await runLoad({ port, ...scenario });
-        rates[impl].push((scenario.connections * scenario.messages) / (ms / 1000));
-        child.kill();
+/** Seconds a row should take: the progress line's estimate of what is left. */
+function estimate(scenario, rounds, timing) {
+  const impls = scenario.impls.length;
+  const { params } = scenario;
+  if (scenario.kind === 'memory') return rounds * impls * (1.5 + params.connections / 4000);
+  if (scenario.kind === 'fanout' || scenario.kind === 'redis')
+    return 1 + params.receivers / 2000 + impls * timing.duration * (rounds + 0.3);
+  return 1 + impls * (timing.firstWarmup + 0.3) + rounds * impls * (timing.duration + timing.warmup + 0.3);
+}
+
+function machine() {
+  const cpus = os.cpus();
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', '../..'], { encoding: 'utf8', cwd: __dirname });
+    if (dirty.trim() !== '') commit += ' (with uncommitted changes)';
+  } catch {
+    // not a git checkout
+  }
+  return {
+    date: new Date().toISOString(),
+    commit,
+    node: process.version,
+    cpus: cpus.map((cpu) => cpu.model),
+    cpuCount: cpus.length,
+    memoryBytes: os.totalmem(),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    pinned: pinned(0, 'x', [])[0] === 'taskset',
+    loadAverage: os.loadavg(),
+  };
+}
+
+async function runRow(scenario, rounds, timing, progress) {
+  const kind = KINDS[scenario.kind];
+  const available = kind.available ? kind.available() : true;
+  if (available !== true) return { skipped: available };
+  const states = {};
+  const values = Object.fromEntries(scenario.impls.map((impl) => [impl, { samples: [], cpu: [], extra: [] }]));
+  try {
+    // Servers start (and fan-out receivers connect) side by side; warm-ups run one at a time.
+    progress('starting servers');
+    const started = await Promise.allSettled(scenario.impls.map((impl) => kind.setup(scenario, impl, timing)));
+    started.forEach((outcome, i) => outcome.status === 'fulfilled' && (states[scenario.impls[i]] = outcome.value));
+    const failed = started.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const impl of scenario.impls) {
+      progress(`warming up ${impl}`);
+      if (kind.warm) await kind.warm(scenario, states[impl], timing);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const impl of scenario.impls) {
+        progress(`round ${round + 1}/${rounds}, ${impl}`);
+        const { value, cpu, extra } = await kind.sample(scenario, states[impl], timing);
+        values[impl].samples.push(value);
+        values[impl].cpu.push(cpu);
+        if (extra) values[impl].extra.push(extra);
       }
     }
-    const ours = median(rates.ours);
-    const theirs = median(rates.ws);
-    console.log(`| ${scenario.name} | ${format(ours)} | ${format(theirs)} | ${(ours / theirs).toFixed(2)} |`);
+  } finally {
+    for (const state of Object.values(states)) await kind.teardown(state);
   }
+  const results = {};
+  for (const [impl, { samples, cpu, extra }] of Object.entries(values)) {
+    results[impl] = summarize(samples, cpu);
+    if (extra.length > 0) results[impl].extra = extra;
+  }
+  const ratios = {};
+  if (results.ws) for (const impl of scenario.impls) ratios[impl] = results[impl].median / results.ws.median;
+  return { results, ratios, holds: verdict(scenario.target, ratios.ours) };
 }
 
-async function idleMemory() {
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const rounds = args.rounds || Number(process.env.BENCH_ROUNDS) || (args.quick ? 1 : 5);
+  const timing = args.quick
+    ? { duration: args.duration || 0.4, warmup: 0.15, firstWarmup: 0.3 }
+    : { duration: args.duration || 1.5, warmup: 0.3, firstWarmup: 1 };
+  const scenarios = plan(args);
+  buildLoadgen();
+  const meta = { ...machine(), quick: args.quick, rounds, timing };
   console.log(
-    `\nMemory of ${IDLE_CONNECTIONS} idle connections (server process, after GC; ratio < 1 means @ws/core uses less)\n`,
+    `${scenarios.length} scenarios, ${rounds} round(s), node ${meta.node}, ${meta.cpuCount} x ${meta.cpus[0]}, ` +
+      `${meta.pinned ? 'servers on core 0, load generator on core 1' : 'not pinned (no taskset)'}`,
   );
-  console.log('| implementation | heap per connection | RSS per connection |');
-  console.log('|---|---:|---:|');
-  const result = {};
-  for (const impl of ['ours', 'ws']) {
-    const { child, port } = await startServer(impl);
-    const before = await memoryOf(child);
-    const close = await openIdle(port, IDLE_CONNECTIONS);
-    const after = await memoryOf(child);
-    close();
-    child.kill();
-    result[impl] = {
-      heap: (after.heapUsed + after.external - before.heapUsed - before.external) / IDLE_CONNECTIONS,
-      rss: (after.rss - before.rss) / IDLE_CONNECTIONS,
+  const started = Date.now();
+  const estimates = scenarios.map((s) => estimate(s, rounds, timing));
+  let doneEstimate = 0;
+  const rows = [];
+  for (const [i, scenario] of scenarios.entries()) {
+    const progress = (what) => {
+      const elapsed = (Date.now() - started) / 1000;
+      const left = estimates.slice(i).reduce((a, b) => a + b, 0);
+      const pace = doneEstimate > 0 ? elapsed / doneEstimate : 1;
+      const line = `[${i + 1}/${scenarios.length}] ${scenario.id}: ${what}; elapsed ${clock(elapsed)}, about ${clock(left * pace)} left`;
+      if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
+      else process.stderr.write(`${line}\n`);
     };
-    console.log(
-      `| ${impl === 'ours' ? '@ws/core' : 'ws'} | ${format(result[impl].heap)} B | ${format(result[impl].rss)} B |`,
-    );
+    let outcome;
+    try {
+      outcome = await runRow(scenario, rounds, timing, progress);
+    } catch (error) {
+      // One broken row (a server that refused a size, say) must not lose the others.
+      outcome = { error: error.message };
+      console.error(`\n${scenario.id}: failed: ${error.stack}`);
+    }
+    doneEstimate += estimates[i];
+    const { id, name, kind, metric, unit, better, params, target, config = {} } = scenario;
+    rows.push({ id, name, kind, metric, unit, better, params, target, config, ...outcome });
+    if (outcome.skipped && process.stderr.isTTY) process.stderr.write('\n');
+    if (outcome.skipped) console.error(`${scenario.id}: skipped: ${outcome.skipped}`);
   }
-  console.log(
-    `| ratio | ${(result.ours.heap / result.ws.heap).toFixed(2)} | ${(result.ours.rss / result.ws.rss).toFixed(2)} |`,
-  );
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  meta.seconds = (Date.now() - started) / 1000;
+  meta.loadAverageAfter = os.loadavg();
+  const results = { meta, scenarios: rows };
+  const resultsDir = path.join(__dirname, '..', 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const full = !args.quick && args.only.length === 0;
+  const file = path.join(resultsDir, full ? 'latest.json' : 'quick.json');
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${renderTable(results)}\n`);
+  console.log(`${clock(meta.seconds)} in all; results in ${path.relative(process.cwd(), file)}`);
+  if (full || args.report) console.log(`written: ${writeReport(results).join(', ')}`);
 }
 
-(async () => {
-  console.log(`node ${process.version}, ${require('node:os').cpus().length} cores\n`);
-  const only = process.env.BENCH_ONLY; // 'throughput', 'memory' or 'fanout'
-  if (only === undefined || only === 'throughput') await throughput();
-  if (only === undefined || only === 'memory') await idleMemory();
-  if (only === undefined || only === 'fanout') await fanOut(ROUNDS);
-})().catch((error) => {
+main().catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -1,10 +1,11 @@
 'use strict';
-// `node src/slowloris.js` (after `pnpm --filter @ws/core build`): what N slowloris sockets (an
+// `node src/slowloris.js`: what N slowloris sockets (an
 // upgrade request dripped a byte every 500 ms) cost a server, @ws/core against ws, and how a
 // healthy client fares meanwhile: connect time and echo round trip. Alternates the two servers.
 const net = require('node:net');
 const WebSocket = require('ws');
-const { startServer, memoryOf, median } = require('./server-process');
+const { startServer, memoryOf } = require('./servers');
+const { median } = require('./stats');
 
 const SOCKETS = Number(process.env.SLOWLORIS || 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);

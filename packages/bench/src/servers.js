@@ -1,0 +1,64 @@
+'use strict';
+// Server child processes (server.js), pinned to core 0 when `taskset` exists, and their IPC.
+const { spawn, execFileSync } = require('node:child_process');
+const path = require('node:path');
+
+const IMPLS = ['ours', 'ws', 'ws-js', 'raw'];
+const LABELS = { ours: 'this library', ws: 'ws', 'ws-js': 'ws without add-ons', raw: 'raw net ceiling' };
+
+let tasksetChecked = null;
+function hasTaskset() {
+  if (tasksetChecked === null) {
+    try {
+      execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+      tasksetChecked = true;
+    } catch {
+      tasksetChecked = false;
+    }
+  }
+  return tasksetChecked;
+}
+
+/** Runs `command args` on `core` when the OS lets us pin, else unpinned. */
+function pinned(core, command, args) {
+  return hasTaskset() ? ['taskset', ['-c', String(core), command, ...args]] : [command, args];
+}
+
+function startServer(impl, config = {}) {
+  const env = { ...process.env, NODE_PATH: path.join(__dirname, '..', 'node_modules') };
+  if (impl === 'ws-js') Object.assign(env, { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' });
+  const nodeArgs = ['--expose-gc', '--max-old-space-size=4096', path.join(__dirname, 'server.js'), impl];
+  const [command, args] = pinned(0, process.execPath, [...nodeArgs, JSON.stringify(config)]);
+  const child = spawn(command, args, { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${impl} server exited with ${code} before listening`)));
+    child.on('message', function onMessage(message) {
+      if (message.type !== 'listening') return;
+      child.removeListener('message', onMessage);
+      child.removeAllListeners('exit');
+      resolve({ impl, child, port: message.port });
+    });
+  });
+}
+
+function memoryOf(child) {
+  return new Promise((resolve) => {
+    child.on('message', function onMessage(message) {
+      if (message.type !== 'memory') return;
+      child.removeListener('message', onMessage);
+      resolve(message);
+    });
+    child.send({ type: 'memory' });
+  });
+}
+
+function stopServer(server) {
+  return new Promise((resolve) => {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) return resolve();
+    server.child.once('exit', () => resolve());
+    server.child.kill('SIGKILL');
+  });
+}
+
+module.exports = { IMPLS, LABELS, startServer, memoryOf, stopServer, pinned };
