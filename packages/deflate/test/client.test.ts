@@ -89,6 +89,27 @@ async function bigMessages(connection: Connection): Promise<void> {
   expect(Buffer.isBuffer(got[1]) && got[1].equals(sent[1] as Buffer)).toBe(true);
 }
 
+/**
+ * Which windows each side compressed with, seen on the wire: one message of 6000 random bytes
+ * sent twice in a row. A window of 12 bits (4 KiB) cannot reach 6000 bytes back, so the copy
+ * costs what the first did; one of 13 bits or more (zlib keeps 262 bytes of it for lookahead,
+ * still more than 6000) turns the copy into a few back-references.
+ */
+async function windows(connection: Connection, tap: FrameTap, bits: { client: number; server: number }): Promise<void> {
+  const block = randomBytes(6000);
+  const message = Buffer.concat([block, block]);
+  const echo = nextMessages(connection, 1);
+  const before = { up: messageStarts(tap.toServer).length, down: messageStarts(tap.toClient).length };
+  connection.send(message, { binary: true });
+  const [got] = await echo;
+  expect(Buffer.isBuffer(got) && got.equals(message)).toBe(true);
+  const [up] = messageStarts(tap.toServer).slice(before.up);
+  const [down] = messageStarts(tap.toClient).slice(before.down);
+  expect([up.rsv1, down.rsv1]).toEqual([true, true]);
+  const reached = (frame: TappedFrame): boolean => frame.length < 1.5 * block.length;
+  expect({ up: reached(up), down: reached(down) }).toEqual({ up: bits.client >= 13, down: bits.server >= 13 });
+}
+
 /** The response header expected for an agreement, in the order our server writes it. */
 function header(sNct: boolean, cNct: boolean, sBits: number | null, cBits: number | null): string {
   let out = PMD;
@@ -105,54 +126,132 @@ const flagSets: [boolean, boolean][] = [
   [false, true],
   [true, true],
 ];
-const windows = [15, 12, 8];
+const windowSizes = [15, 12, 8];
 const clientCombos = flagSets.flatMap(([sNct, cNct]) =>
-  windows.flatMap((sBits) => windows.map((cBits) => [sNct, cNct, sBits, cBits] as const)),
+  windowSizes.flatMap((sBits) => windowSizes.map((cBits) => [sNct, cNct, sBits, cBits] as const)),
 );
 
-describe('our client against our server, every offer our options can make', () => {
-  it.each(clientCombos)(
-    'client serverNoContextTakeover=%s clientNoContextTakeover=%s serverMaxWindowBits=%d clientMaxWindowBits=%d',
-    async (sNct, cNct, sBits, cBits) => {
-      const server = await startEchoServer({ extensions: [deflate({ threshold: 16 })] });
-      const tap = await startFrameTap(Number(new URL(server.url).port));
-      try {
-        const options: DeflateOptions = {
-          threshold: 16,
-          serverNoContextTakeover: sNct,
-          clientNoContextTakeover: cNct,
-          serverMaxWindowBits: sBits,
-          clientMaxWindowBits: cBits,
-        };
-        const connection = await connect(`ws://127.0.0.1:${tap.port}/`, { extensions: [deflate(options)] });
-        expect(connection.extensions).toBe(header(sNct, cNct, sBits < 15 ? sBits : null, cBits < 15 ? cBits : null));
-        await exchange(connection, tap, { compressed: true, clientTakeover: !cNct, serverTakeover: !sNct });
-        const done = closed(connection);
-        connection.close(1000, 'done');
-        expect(await done).toEqual([1000, true]);
-      } finally {
-        await tap.close();
-        await server.close();
-      }
-    },
-  );
+/** Our server's window options, and the windows it compresses within and asks of clients. */
+const serverWindows: [string, DeflateOptions, { server: number; client: number }][] = [
+  ['defaults', {}, { server: 12, client: 12 }],
+  ['windows of 15', { serverMaxWindowBits: 15, clientMaxWindowBits: 15 }, { server: 15, client: 15 }],
+];
+
+describe.each(serverWindows)(
+  'our client against our server (%s), every offer our options can make',
+  (_name, serverOptions, limits) => {
+    it.each(clientCombos)(
+      'client serverNoContextTakeover=%s clientNoContextTakeover=%s serverMaxWindowBits=%d clientMaxWindowBits=%d',
+      async (sNct, cNct, sBits, cBits) => {
+        const server = await startEchoServer({ extensions: [deflate({ threshold: 16, ...serverOptions })] });
+        const tap = await startFrameTap(Number(new URL(server.url).port));
+        try {
+          const options: DeflateOptions = {
+            threshold: 16,
+            serverNoContextTakeover: sNct,
+            clientNoContextTakeover: cNct,
+            serverMaxWindowBits: sBits,
+            clientMaxWindowBits: cBits,
+          };
+          const connection = await connect(`ws://127.0.0.1:${tap.port}/`, { extensions: [deflate(options)] });
+          // RFC 7692 §7.1.2: the client asks for server_max_window_bits=N only below 15; the server
+          // answers the smaller of that and its own limit, and states it whenever asked or below
+          // 15. client_max_window_bits is always offered (=N below 15, bare at 15): the server
+          // answers the smaller of N and its limit, when below 15.
+          const serverBits = Math.min(sBits, limits.server);
+          const clientBits = Math.min(cBits, limits.client);
+          expect(connection.extensions).toBe(
+            header(sNct, cNct, sBits < 15 || serverBits < 15 ? serverBits : null, clientBits < 15 ? clientBits : null),
+          );
+          await exchange(connection, tap, { compressed: true, clientTakeover: !cNct, serverTakeover: !sNct });
+          await windows(connection, tap, { server: serverBits, client: clientBits });
+          const done = closed(connection);
+          connection.close(1000, 'done');
+          expect(await done).toEqual([1000, true]);
+        } finally {
+          await tap.close();
+          await server.close();
+        }
+      },
+    );
+  },
+);
+
+describe('our default client against our default server', () => {
+  it('agrees on windows of 12 bits both ways, and each side compresses within them', async () => {
+    const server = await startEchoServer({ extensions: [deflate()], maxPayload: 4 * MiB });
+    const tap = await startFrameTap(Number(new URL(server.url).port));
+    try {
+      const connection = await connect(`ws://127.0.0.1:${tap.port}/`, { extensions: [deflate()], maxPayload: 4 * MiB });
+      expect(connection.extensions).toBe(`${PMD}; server_max_window_bits=12; client_max_window_bits=12`);
+      await windows(connection, tap, { server: 12, client: 12 });
+      await bigMessages(connection);
+      const done = closed(connection);
+      connection.close(1000);
+      expect(await done).toEqual([1000, true]);
+    } finally {
+      await tap.close();
+      await server.close();
+    }
+  });
+
+  it('with threshold 16: takeover both ways within the 12-bit windows', async () => {
+    const server = await startEchoServer({ extensions: [deflate({ threshold: 16 })] });
+    const tap = await startFrameTap(Number(new URL(server.url).port));
+    try {
+      const connection = await connect(`ws://127.0.0.1:${tap.port}/`, { extensions: [deflate({ threshold: 16 })] });
+      expect(connection.extensions).toBe(header(false, false, 12, 12));
+      await exchange(connection, tap, { compressed: true, clientTakeover: true, serverTakeover: true });
+      await windows(connection, tap, { server: 12, client: 12 });
+      connection.close();
+    } finally {
+      await tap.close();
+      await server.close();
+    }
+  });
+
+  it('a server configured for windows of 15 answers no window, and both sides use 15', async () => {
+    const server = await startEchoServer({
+      extensions: [deflate({ serverMaxWindowBits: 15, clientMaxWindowBits: 15 })],
+    });
+    const tap = await startFrameTap(Number(new URL(server.url).port));
+    try {
+      const connection = await connect(`ws://127.0.0.1:${tap.port}/`, { extensions: [deflate()] });
+      expect(connection.extensions).toBe(PMD);
+      await windows(connection, tap, { server: 15, client: 15 });
+      connection.close();
+    } finally {
+      await tap.close();
+      await server.close();
+    }
+  });
 });
 
 describe('our client against our server: the server decides', () => {
+  // Windows of 15 where the point is one takeover flag: the response then carries only it.
+  const wide: DeflateOptions = { serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
   it.each<[string, DeflateOptions, string, boolean, boolean]>([
+    ['defaults: windows of 12 bits', {}, header(false, false, 12, 12), true, true],
     [
       'server without context takeover',
-      { serverNoContextTakeover: true },
+      { ...wide, serverNoContextTakeover: true },
       header(true, false, null, null),
       false,
       true,
     ],
     [
       'client without context takeover',
-      { clientNoContextTakeover: true },
+      { ...wide, clientNoContextTakeover: true },
       header(false, true, null, null),
       true,
       false,
+    ],
+    [
+      'server without context takeover, default windows',
+      { serverNoContextTakeover: true },
+      header(true, false, 12, 12),
+      false,
+      true,
     ],
     [
       'small windows both ways',
@@ -168,6 +267,13 @@ describe('our client against our server: the server decides', () => {
       const connection = await connect(`ws://127.0.0.1:${tap.port}/`, { extensions: [deflate({ threshold: 16 })] });
       expect(connection.extensions).toBe(expected);
       await exchange(connection, tap, { compressed: true, clientTakeover, serverTakeover });
+      // Each side compresses within the window the response states (15 when it states none).
+      const agreed = acceptedParams(expected);
+      const bits = (name: string): number => Number(agreed.get(name) ?? 15);
+      await windows(connection, tap, {
+        server: bits('server_max_window_bits'),
+        client: bits('client_max_window_bits'),
+      });
       await bigMessages(connection);
       connection.close();
     } finally {
@@ -371,6 +477,31 @@ describe('our client against the ws server with perMessageDeflate', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('the default offer on the wire', () => {
+  const raw = useRawServers();
+
+  it('asks for no window: client_max_window_bits without a value, and nothing else', async () => {
+    const server = await raw.start((peer) => peer.accept([`Sec-WebSocket-Extensions: ${PMD}`]));
+    const connection = await connect(server.url, { extensions: [deflate()] });
+    expect(server.peers[0].header('sec-websocket-extensions')).toBe(`${PMD}; client_max_window_bits`);
+    expect(connection.extensions).toBe(PMD);
+    connection.close();
+  });
+
+  it('asks for the windows given, even when they equal the defaults', async () => {
+    const server = await raw.start((peer) =>
+      peer.accept([`Sec-WebSocket-Extensions: ${PMD}; server_max_window_bits=12; client_max_window_bits=12`]),
+    );
+    const connection = await connect(server.url, {
+      extensions: [deflate({ serverMaxWindowBits: 12, clientMaxWindowBits: 12 })],
+    });
+    expect(server.peers[0].header('sec-websocket-extensions')).toBe(
+      `${PMD}; server_max_window_bits=12; client_max_window_bits=12`,
+    );
+    connection.close();
   });
 });
 

@@ -9,11 +9,23 @@ describe('options', () => {
       serverMaxWindowBits: 12,
       clientMaxWindowBits: 12,
       requireClientMaxWindowBits: false,
+      windowBitsGiven: { server: false, client: false },
       threshold: 1024,
       concurrency: 10,
       zlibDeflateOptions: { memLevel: 5 },
       zlibInflateOptions: {},
     });
+  });
+
+  it.each<[DeflateOptions, { server: boolean; client: boolean }]>([
+    [{ serverMaxWindowBits: 12 }, { server: true, client: false }],
+    [{ clientMaxWindowBits: 15 }, { server: false, client: true }],
+    [
+      { serverMaxWindowBits: 9, clientMaxWindowBits: 12 },
+      { server: true, client: true },
+    ],
+  ])('records which window options were given, even at their default: %j', (options, given) => {
+    expect(resolveOptions(options).windowBitsGiven).toEqual(given);
   });
 
   it.each(['treshold', 'serverMaxWindowBit', 'level'])('refuses the unknown option %s', (key) => {
