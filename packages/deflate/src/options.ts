@@ -20,12 +20,14 @@ export interface DeflateOptions {
   readonly clientNoContextTakeover?: boolean;
   /**
    * Largest LZ77 window (8-15) the server compresses with. Default 12 (4 KiB), as in Python
-   * websockets: about half the memory per connection of 15, for a few percent of ratio.
+   * websockets: about half the memory per connection of 15, for a few percent of ratio. On a
+   * client: asked of the server (`server_max_window_bits=N`) only when given and below 15.
    */
   readonly serverMaxWindowBits?: number;
   /**
    * Largest LZ77 window (8-15) the client may compress with, asked of clients that offer
-   * `client_max_window_bits` (RFC 7692 §7.1.2.2 allows no other). Default 12.
+   * `client_max_window_bits` (RFC 7692 §7.1.2.2 allows no other). Default 12. On a client: the
+   * offer carries `client_max_window_bits=N` only when given and below 15, else no value.
    */
   readonly clientMaxWindowBits?: number;
   /**
