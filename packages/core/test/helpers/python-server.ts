@@ -1,4 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
@@ -42,9 +44,31 @@ export interface PythonServer {
   stop(): Promise<void>;
 }
 
-/** Starts the echo server; `deflate` is 'off', 'default' or the JSON of its factory's arguments. */
-export function startPythonServer(deflate: string = 'off'): Promise<PythonServer> {
-  const child: ChildProcess = spawn(PYTHON, [SCRIPT, '--deflate', deflate], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** A PEM certificate and key for the server to serve wss:// with (see tls-cert.ts). */
+export interface PythonTls {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/**
+ * Starts the echo server; `deflate` is 'off', 'default' or the JSON of its factory's arguments.
+ * With `tls`, it serves wss:// (the PEM files live in a temporary folder until `stop()`).
+ */
+export function startPythonServer(deflate: string = 'off', tls?: PythonTls): Promise<PythonServer> {
+  const args = [SCRIPT, '--deflate', deflate];
+  let folder: string | null = null;
+  if (tls !== undefined) {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'python-wss-'));
+    fs.writeFileSync(path.join(folder, 'cert.pem'), tls.cert);
+    fs.writeFileSync(path.join(folder, 'key.pem'), tls.key);
+    args.push('--tls', path.join(folder, 'cert.pem'), path.join(folder, 'key.pem'));
+  }
+  const removeFolder = (): void => {
+    if (folder !== null) fs.rmSync(folder, { recursive: true, force: true });
+    folder = null;
+  };
+  const child: ChildProcess = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.once('exit', removeFolder);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -67,7 +91,7 @@ export function startPythonServer(deflate: string = 'off'): Promise<PythonServer
       if (match === null) return;
       clearTimeout(timer);
       const port = Number(match[1]);
-      resolve({ port, url: `ws://127.0.0.1:${port}/`, stop });
+      resolve({ port, url: `${tls === undefined ? 'ws' : 'wss'}://127.0.0.1:${port}/`, stop });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
