@@ -73,8 +73,11 @@ const ENCODE_OPTIONS: readonly EncodeOptions[] = [
 export class Protocol implements FrameHandler, EncodeQueueTarget {
   private readonly sink: OutputSink;
   private readonly handler: ProtocolHandler;
-  private readonly parser: FrameParser;
-  private readonly assembler: MessageAssembler;
+  // Made on the first byte received (see `startParsing`): an idle connection never needs them.
+  private parser: FrameParser | null = null;
+  private assembler: MessageAssembler | null = null;
+  private readonly maxPayload: number;
+  private readonly allowedRsv: number;
   private readonly chain: ExtensionChain | null;
   private readonly maxFrameSize: number;
   /** Client role: outgoing frames are masked. */
@@ -103,16 +106,8 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     this.maxFrameSize = options.maxFrameSize;
     this.masked = options.role === 'client';
     this.textAsBuffer = options.textAsBuffer === true;
-    this.assembler = new MessageAssembler(options.maxPayload);
-    this.parser = new FrameParser(this, {
-      maxPayload: options.maxPayload,
-      allowedRsv: options.allowedRsv,
-      // Text can be checked before its frame is complete when no extension transforms it, or
-      // when every codec decodes frames in pieces (then its output is checked as it comes).
-      streamText: this.chain === null,
-      streamPieces: this.chain !== null && this.chain.decodesPartialFrames,
-      fromServer: this.masked,
-    });
+    this.maxPayload = options.maxPayload;
+    this.allowedRsv = options.allowedRsv;
     // Only connections with extensions need the asynchronous machinery.
     if (this.chain !== null) {
       this.onDecodedBound = (error, payload) => this.onDecoded(error, payload);
@@ -124,23 +119,46 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
 
   /** Feeds bytes from the peer. Nothing the peer sends throws out of here. */
   receive(chunk: Buffer): void {
-    this.parser.push(chunk);
+    let parser = this.parser;
+    if (parser === null) {
+      // Input after the peer's close or a failure is discarded (the parser would be stopped).
+      if (this.failed || this.closeReceived) return;
+      parser = this.startParsing();
+    }
+    parser.push(chunk);
     forgetText();
   }
 
   /** Parses what is still buffered (after a listener threw out of `receive`). */
   resumeInput(): void {
-    if (!this.decoding) this.parser.resume();
+    if (!this.decoding) this.parser?.resume();
   }
 
   /** True while input waits on an extension; the I/O layer may stop reading meanwhile. */
   get isInputPaused(): boolean {
-    return this.parser.isPaused;
+    return this.parser !== null && this.parser.isPaused;
   }
 
   /** Bytes received and not yet parsed. */
   get bufferedInput(): number {
-    return this.parser.bufferedBytes;
+    return this.parser === null ? 0 : this.parser.bufferedBytes;
+  }
+
+  /**
+   * Makes the parser and the assembler, about 370 B that a connection which never receives a
+   * byte (most of a server's, most of the time) does without.
+   */
+  private startParsing(): FrameParser {
+    this.assembler = new MessageAssembler(this.maxPayload);
+    return (this.parser = new FrameParser(this, {
+      maxPayload: this.maxPayload,
+      allowedRsv: this.allowedRsv,
+      // Text can be checked before its frame is complete when no extension transforms it, or
+      // when every codec decodes frames in pieces (then its output is checked as it comes).
+      streamText: this.chain === null,
+      streamPieces: this.chain !== null && this.chain.decodesPartialFrames,
+      fromServer: this.masked,
+    }));
   }
 
   /** @internal FrameHandler */
@@ -179,7 +197,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
 
   /** @internal FrameHandler: part of a text frame, checked before the rest arrives (§8.1). */
   onTextPayload(bytes: Buffer): boolean {
-    const error = this.assembler.checkPartialText(bytes);
+    const error = this.assembler!.checkPartialText(bytes);
     if (error === null) return true;
     this.fail(error);
     return false;
@@ -206,8 +224,8 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     } finally {
       forgetText();
       if (!this.failed) {
-        this.parser.resume();
-        if (!this.parser.isPaused) this.handler.onInputResumed();
+        this.parser!.resume();
+        if (!this.parser!.isPaused) this.handler.onInputResumed();
       }
     }
   }
@@ -215,14 +233,15 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   /** `checked`: bytes at the start of `payload` already validated by `onTextPayload`. */
   private addFragment(payload: Buffer, fin: boolean, checked: number): void {
     const isText = this.messageOpcode === Opcode.Text;
-    const error = this.assembler.add(payload, isText, fin, checked);
+    const assembler = this.assembler!;
+    const error = assembler.add(payload, isText, fin, checked);
     if (error !== null) {
       this.fail(error);
       return;
     }
     if (!fin) return;
-    if (isText && !this.textAsBuffer) this.handler.onMessage(this.assembler.takeText(), false);
-    else this.handler.onMessage(this.assembler.take(), !isText);
+    if (isText && !this.textAsBuffer) this.handler.onMessage(assembler.takeText(), false);
+    else this.handler.onMessage(assembler.take(), !isText);
   }
 
   private onControlFrame(opcode: number, payload: Buffer): boolean {
@@ -247,7 +266,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     // default the answer echoes the peer's code and reason, as ws, python-websockets and
     // browsers do (the body is already validated; a copy, as it may wait behind encodes).
     this.closeReceived = true;
-    this.parser.stop();
+    this.parser!.stop();
     try {
       this.handler.onPeerClose(close.code, close.reason);
     } finally {
@@ -373,8 +392,8 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   fail(error: WebSocketError): void {
     if (this.failed) return;
     this.failed = true;
-    this.parser.stop();
-    this.assembler.reset();
+    this.parser?.stop();
+    this.assembler?.reset();
     this.encodeQueue?.abort(new Error(`WebSocket connection failed: ${error.message}`));
     if (!this.closeWritten) {
       this.closeQueued = true;
@@ -387,7 +406,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
 
   /** The connection is gone: callbacks of messages never sent learn it, codecs are released. */
   dispose(): void {
-    this.parser.stop();
+    this.parser?.stop();
     this.encodeQueue?.abort(new Error('WebSocket connection closed before the message was sent'));
     this.chain?.dispose();
   }

@@ -194,4 +194,17 @@ describe('RFC 6455 §7.1.7: failing the connection', () => {
     expect(io.messages()).toEqual([]);
     expectFailure(io, 'WS_ERR_MESSAGE_TOO_BIG', 1009);
   });
+
+  it('discards input that arrives after a failure before any byte was received', () => {
+    // The parser is made on the first byte: one made after the failure must not parse either.
+    const io = new SansIo();
+    expect(io.protocol.bufferedInput).toBe(0);
+    expect(io.protocol.isInputPaused).toBe(false);
+    io.protocol.fail(new WebSocketError('WS_ERR_EXTENSION_FAILED', 'codec broke'));
+    io.receive(masked(Opcode.Text, 'late'), masked(Opcode.Ping, 'p'));
+    expect(io.messages()).toEqual([]);
+    expect(io.events.map((e) => e.type)).toEqual(['closeWritten', 'fail']);
+    expect(io.sent()).toHaveLength(1);
+    expect(io.protocol.bufferedInput).toBe(0);
+  });
 });
