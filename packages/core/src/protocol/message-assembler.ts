@@ -28,6 +28,8 @@ export class MessageAssembler {
   private blockUsed = 0;
   /** The message is known to be ASCII (a one-frame text message checked whole). */
   private ascii = false;
+  /** Every byte shown to `checkPartialText` for this message so far was ASCII. */
+  private partialAscii = true;
 
   constructor(maxPayload: number) {
     this.maxPayload = maxPayload;
@@ -38,6 +40,10 @@ export class MessageAssembler {
    * later through `add`, with `checked` saying how many of its bytes were seen here.
    */
   checkPartialText(bytes: Buffer): WebSocketError | null {
+    // ASCII pieces leave the validator where it was (no code point open): one native pass
+    // each, and the decode that follows need not look at the message again.
+    if (this.partialAscii && isAscii(bytes)) return null;
+    this.partialAscii = false;
     if ((this.utf8 ??= new Utf8Validator()).update(bytes)) return null;
     this.reset();
     return invalidUtf8();
@@ -63,6 +69,8 @@ export class MessageAssembler {
           this.reset();
           return invalidUtf8();
         }
+      } else if (isText && this.partialAscii && isAscii(fragment.subarray(checked))) {
+        this.ascii = true; // a large frame that arrived in pieces, ASCII throughout
       } else if (isText && !this.validateFragment(fragment, checked, true)) {
         this.reset();
         return invalidUtf8();
@@ -101,7 +109,10 @@ export class MessageAssembler {
 
   reset(): void {
     this.ascii = false;
-    this.fragments.length = 0;
+    this.partialAscii = true;
+    // Most messages are one fragment: pop is cheaper than setting the length (64 B echo: 3%).
+    if (this.fragments.length === 1) this.fragments.pop();
+    else this.fragments.length = 0;
     this.length = 0;
     this.block = null;
     this.utf8?.reset();

@@ -8,6 +8,13 @@ type WriteCallback = (error?: Error | null) => void;
  * than the writev it saves).
  */
 const MERGE_MAX = (Buffer.poolSize >>> 1) - 1;
+/**
+ * Larger batches of small frames (16 echoes of 1 KiB) are merged too, into a Buffer of their
+ * own: copying a frame of a few KiB costs less than its entry in a corked writev (1 KiB echo,
+ * 100 x 16: server CPU 2.71 -> 2.47 us a message). Large payloads still go out by writev.
+ */
+const MERGE_SMALL_FRAMES_MAX = 64 * 1024;
+const SMALL_FRAME = 2 * 1024;
 
 /**
  * Frames written while a connection parses one socket chunk (echoes, pongs, a close frame)
@@ -73,7 +80,7 @@ class OutputBatch {
     }
     if (count === 1) {
       socket.write(chunks[0], callback);
-    } else if (bytes <= MERGE_MAX) {
+    } else if (bytes <= MERGE_MAX || (bytes <= MERGE_SMALL_FRAMES_MAX && bytes <= count * SMALL_FRAME)) {
       const merged = Buffer.allocUnsafe(bytes);
       let offset = 0;
       for (let i = 0; i < count; i++) offset += chunks[i].copy(merged, offset);

@@ -228,3 +228,38 @@ describe('RFC 6455 §8.1: any frame and chunk boundaries (fast-check)', () => {
     );
   });
 });
+
+describe('a frame whose first pieces are ASCII (checked with isAscii alone, no validator state)', () => {
+  const ascii = Buffer.alloc(200, 'a');
+
+  it('delivers ASCII text cut anywhere intact', () => {
+    const frame = masked(Opcode.Text, ascii);
+    for (let cut = 1; cut < frame.length; cut++) {
+      const io = new SansIo().receive(...cutAt(frame, [cut]));
+      expectNoFailure(io);
+      expect([cut, io.messages()]).toEqual([cut, [ascii.toString('latin1')]]);
+    }
+  });
+
+  it('delivers ASCII followed by multi-byte code points cut anywhere intact', () => {
+    const payload = Buffer.concat([ascii, Buffer.from('é€😀', 'utf8'), ascii]);
+    const frame = masked(Opcode.Text, payload);
+    for (let cut = 1; cut < frame.length; cut++) {
+      const io = new SansIo().receive(...cutAt(frame, [cut, Math.min(frame.length - 1, cut + 3)]));
+      expectNoFailure(io);
+      expect([cut, io.messages()]).toEqual([cut, [payload.toString('utf8')]]);
+    }
+  });
+
+  it('fails with the chunk that holds the deciding byte after an ASCII start, for every two-way cut', () => {
+    const payload = Buffer.concat([ascii, INVALID_PART, REST]);
+    const frame = masked(Opcode.Text, payload);
+    const decidingByte = frame.length - payload.length + ascii.length + 1;
+    for (let cut = 1; cut < frame.length; cut++) {
+      const io = new SansIo();
+      const chunks = cutAt(frame, [cut]);
+      expect([cut, failingChunk(io, chunks)]).toEqual([cut, chunkHolding(chunks, decidingByte)]);
+      expectFailure(io, 'WS_ERR_INVALID_UTF8', 1007);
+    }
+  });
+});
