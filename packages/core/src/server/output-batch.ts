@@ -31,7 +31,12 @@ const SMALL_FRAME = 2 * 1024;
 class OutputBatch {
   /** The socket whose chunk is being parsed, or null. */
   private owner: Duplex | null = null;
-  private readonly chunks: Buffer[] = [];
+  /**
+   * The first frame held, apart from the rest: the lone reply to a lone request (one message in
+   * flight) is held and written with no array push and no `length = 0` (a runtime call) per chunk.
+   */
+  private first: Buffer | null = null;
+  private readonly rest: Buffer[] = [];
   private bytes = 0;
 
   /** Starts holding `socket`'s frames; returns what to hand to `close`. */
@@ -44,7 +49,7 @@ class OutputBatch {
 
   /** Writes what was held and hands the batch back to `outer` (from `open`). */
   close(outer: Duplex | null): void {
-    this.flush();
+    if (this.first !== null) this.flush();
     this.owner = outer;
   }
 
@@ -60,38 +65,45 @@ class OutputBatch {
 
   /** Holds a chunk for the owner; with a callback, writes everything at once so it can run. */
   add(chunk: Buffer, callback: WriteCallback | undefined): void {
-    this.chunks.push(chunk);
+    if (this.first === null) this.first = chunk;
+    else this.rest.push(chunk);
     this.bytes += chunk.length;
     if (callback !== undefined) this.flush(callback);
   }
 
   /** Writes what is held to the owner; `callback` goes with the last chunk. */
   flush(callback?: WriteCallback): void {
-    const chunks = this.chunks;
-    const count = chunks.length;
-    if (count === 0) return;
+    const first = this.first;
+    if (first === null) return;
+    this.first = null;
+    const rest = this.rest;
+    const count = rest.length;
     const socket = this.owner!;
     const bytes = this.bytes;
     this.bytes = 0;
     if (!socket.writable) {
-      chunks.length = 0;
+      if (count > 0) rest.length = 0;
       if (callback !== undefined) process.nextTick(callback, new Error('WebSocket is not open: socket not writable'));
       return;
     }
-    if (count === 1) {
-      socket.write(chunks[0], callback);
-    } else if (bytes <= MERGE_MAX || (bytes <= MERGE_SMALL_FRAMES_MAX && bytes <= count * SMALL_FRAME)) {
+    if (count === 0) {
+      socket.write(first, callback);
+      return;
+    }
+    // count + 1 frames in all: `first` and the rest.
+    if (bytes <= MERGE_MAX || (bytes <= MERGE_SMALL_FRAMES_MAX && bytes <= (count + 1) * SMALL_FRAME)) {
       const merged = Buffer.allocUnsafe(bytes);
-      let offset = 0;
-      for (let i = 0; i < count; i++) offset += chunks[i].copy(merged, offset);
+      let offset = first.copy(merged, 0);
+      for (let i = 0; i < count; i++) offset += rest[i].copy(merged, offset);
       socket.write(merged, callback);
     } else {
       socket.cork();
-      for (let i = 0; i < count - 1; i++) socket.write(chunks[i]);
-      socket.write(chunks[count - 1], callback);
+      socket.write(first);
+      for (let i = 0; i < count - 1; i++) socket.write(rest[i]);
+      socket.write(rest[count - 1], callback);
       socket.uncork();
     }
-    chunks.length = 0;
+    rest.length = 0;
   }
 }
 
