@@ -40,14 +40,26 @@ const latency = generatorKind('latency', ({ params }) => ({
 }));
 
 /** Memory: a fresh server per sample, measured after GC before and after the connections. */
+const WARM_CONNECTIONS = 200;
 const memory = {
   setup: (_scenario, impl) => ({ impl }),
   async sample(scenario, { impl }) {
     const { params } = scenario;
     const server = await startServer(impl, scenario.config);
     try {
-      const before = await memoryOf(server.child);
       const extra = params.sendOne ? { sendOne: true, ...generatorPayload(params) } : {};
+      // Connections that come and go first, as in any server that has been up a while: the first
+      // handshakes compile its code and fill its pools, costs of the process, not of a
+      // connection. A second's pause lets every server see them gone before it is measured.
+      const warm = await holdConnections({
+        port: server.port,
+        connections: WARM_CONNECTIONS,
+        header: params.header,
+        ...extra,
+      });
+      await warm.close();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const before = await memoryOf(server.child);
       const held = await holdConnections({
         port: server.port,
         connections: params.connections,

@@ -76,7 +76,7 @@ function renderMethod(meta) {
       '"generator saturated": the generator, not the server, may have set that pace.',
     '- **Rows**: echo (messages/s, or payload MB/s for 64 KiB and up); handshakes (connect, upgrade with a fixed key, read the ' +
       '101, send a close frame, wait for the close and the end of the stream; 32 at a time); memory (RSS growth of the server ' +
-      'process per connection, measured after `global.gc()`); fan-out (N connections held by the generator, the server sends ' +
+      'process per connection, measured after `global.gc()`, once 200 connections have come and gone); fan-out (N connections held by the generator, the server sends ' +
       'M messages, 10 per event-loop turn (1 for deflate); deliveries/s until every connection has every message); open-loop ' +
       'latency (a fixed total rate, each payload stamped with its scheduled send time, so late sends count).',
     '- **Deflate rows**: both servers with default permessage-deflate options (`deflate()` of `@ws/deflate`; `ws` with ' +

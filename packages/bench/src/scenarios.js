@@ -52,6 +52,29 @@ const SCENARIOS = [
     { min: 1 },
     { quick: false },
   ),
+  // The same large text with `textMessages: 'buffer'` on our server (text handed to listeners as
+  // validated bytes, as ws does): what the option buys over the default string delivery above.
+  echo(
+    'echo-64k-text-buffer',
+    "echo 64 KiB text, 16 x 4, textMessages: 'buffer'",
+    { connections: 16, window: 4, size: 64 * KiB },
+    { min: 1 },
+    { impls: ['ours', 'ws'], config: { textMessages: 'buffer' }, quick: false },
+  ),
+  echo(
+    'echo-1m-text-buffer',
+    "echo 1 MiB text, 4 x 4, textMessages: 'buffer'",
+    { connections: 4, window: 4, size: MiB },
+    { min: 1 },
+    { impls: ['ours', 'ws'], config: { textMessages: 'buffer' }, quick: false },
+  ),
+  echo(
+    'echo-16m-text-buffer',
+    "echo 16 MiB text, 1 x 2, textMessages: 'buffer'",
+    { connections: 1, window: 2, size: 16 * MiB },
+    { min: 1 },
+    { impls: ['ours', 'ws'], config: { textMessages: 'buffer' }, quick: false },
+  ),
   echo(
     'echo-16m-binary',
     'echo 16 MiB binary, 1 x 2',

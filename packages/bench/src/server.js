@@ -6,6 +6,7 @@
 //            utf-8-validate) | ws-js (the same, WS_NO_BUFFER_UTIL=1 WS_NO_UTF_8_VALIDATE=1, set by
 //            the parent) | raw (net, copies bytes back without parsing: the ceiling)
 //   config   JSON: { deflate?: options of @ws/deflate and ws alike, redis?: url,
+//                   textMessages?: our server's option of that name (ws hands text over as bytes anyway),
 //                   subscribe?: every connection joins one topic (fan-out scenarios) }
 require('../ts-register');
 const net = require('node:net');
@@ -27,6 +28,7 @@ function startOurs() {
   const options = { host: '127.0.0.1', port: 0 };
   if (config.deflate) options.extensions = [require('@ws/deflate').deflate(config.deflate)];
   if (config.redis) options.plugins = [require('@ws/redis').redisAdapter({ url: config.redis })];
+  if (config.textMessages) options.textMessages = config.textMessages;
   const server = new Server(options, () => listening(server.address().port));
   if (config.subscribe) server.on('connection', (connection) => connection.subscribe(TOPIC));
   server.on('message', (data, connection, isBinary) => connection.send(data, { binary: isBinary }));
