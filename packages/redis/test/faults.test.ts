@@ -199,6 +199,9 @@ describeWithRedis('@ws/redis when Redis fails', () => {
         try {
           await late.start(port);
           await Promise.all([a.subscribed('late'), b.subscribed('late')]);
+          // Subscribed is the subscriber connection; a publishes on its other one, which may still
+          // be waiting out its reconnect delay (a publish meanwhile is dropped as 'disconnected').
+          await until(() => connected(a), 'a to be connected to Redis');
           await a.publish({ topic: 'late', publisher: 'A', from: 5, count: 5 });
           await until(() => onB.received.some((message) => message.data === 'A:9'), 'delivery once Redis is up');
           await sleep(300);
