@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Extension, ExtensionAcceptance } from '../extension/extension';
 import { acceptKey } from '../handshake/accept-key';
 import { formatExtension, parseExtensionHeader } from '../handshake/extension-header';
-import { isToken } from '../handshake/tokens';
+import { isToken, listHasToken } from '../handshake/tokens';
 import { HandshakeError } from './handshake-error';
 import type { ResponseHead } from './response-head';
 
@@ -90,7 +90,7 @@ export function validateResponse(head: ResponseHead, request: HandshakeRequest):
     throw new HandshakeError('ERR_WS_UPGRADE', `response Upgrade header must be "websocket", got ${describe(upgrade)}`);
   }
   const connection = head.headers.get('connection');
-  if (connection === undefined || !hasToken(connection, 'upgrade')) {
+  if (connection === undefined || !connection.some((value) => listHasToken(value, 'upgrade'))) {
     throw new HandshakeError(
       'ERR_WS_CONNECTION',
       `response Connection header must contain the "upgrade" token, got ${describe(connection)}`,
@@ -162,10 +162,6 @@ function acceptExtensions(header: string, configured: readonly Extension[]): Pic
     rsv |= extension.rsv;
   }
   return { accepted, rsv };
-}
-
-function hasToken(values: readonly string[], token: string): boolean {
-  return values.some((value) => value.split(',').some((part) => part.trim().toLowerCase() === token));
 }
 
 function describe(values: readonly string[] | undefined): string {

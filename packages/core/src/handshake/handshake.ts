@@ -3,7 +3,7 @@ import type { ExtensionOffer } from '../extension/extension';
 import { acceptKey, isValidKey } from './accept-key';
 import { parseExtensionHeader } from './extension-header';
 import { parseSubprotocolHeader } from './subprotocol-header';
-import { isToken } from './tokens';
+import { isToken, listHasToken } from './tokens';
 
 /**
  * The opening handshake as pure functions (RFC 6455 §4.2): a request's method, version and
@@ -41,17 +41,6 @@ function reject(status: number, message: string, headers?: Record<string, string
 /** A header that must appear once: repeated ones arrive joined by commas or as an array. */
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
-}
-
-/** True when a comma list (e.g. `Connection: keep-alive, Upgrade`) holds `token`, in any case. */
-function listHasToken(value: string, token: string): boolean {
-  // The usual header is the token alone: one comparison, no split. A list of the same length
-  // cannot hold it (its elements are shorter).
-  if (value.length === token.length) return value.toLowerCase() === token;
-  for (const element of value.split(',')) {
-    if (element.trim().toLowerCase() === token) return true;
-  }
-  return false;
 }
 
 /** Checks the request against RFC 6455 §4.2.1. Statuses are chosen here and only here. */

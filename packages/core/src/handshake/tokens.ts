@@ -25,3 +25,14 @@ export function isToken(value: string): boolean {
 export function isWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
+
+/** True when a comma list (e.g. `Connection: keep-alive, Upgrade`) holds `token`, in any case. */
+export function listHasToken(value: string, token: string): boolean {
+  // The usual header is the token alone: one comparison, no split. A list of the same length
+  // cannot hold it (its elements are shorter).
+  if (value.length === token.length) return value.toLowerCase() === token;
+  for (const element of value.split(',')) {
+    if (element.trim().toLowerCase() === token) return true;
+  }
+  return false;
+}
