@@ -59,7 +59,6 @@ export class DeflateCodec implements ExtensionCodec {
   readonly deflater: MessageDeflater;
   /** Compresses broadcasts once for many connections; null with server context takeover. */
   private readonly shared: SharedDeflater | null;
-  private readonly threshold: number;
 
   constructor(
     agreement: DeflateAgreement,
@@ -74,7 +73,6 @@ export class DeflateCodec implements ExtensionCodec {
     const { inboundTakeover, outboundTakeover } = directionsOf(agreement, role);
     // Sharing one compression among connections needs each message compressed on its own.
     this.shared = outboundTakeover ? null : shared;
-    this.threshold = config.threshold;
     this.inflater = new MessageInflater(inflatePool, limiter, inboundTakeover, context.maxPayload);
     this.deflater = new MessageDeflater(deflatePool, limiter, outboundTakeover, config.threshold);
   }
@@ -97,7 +95,7 @@ export class DeflateCodec implements ExtensionCodec {
    * the zlib settings, so connections that share them share one compression of a broadcast.
    */
   sharedEncoder(options: EncodeOptions, length: number): SharedEncoder | null {
-    if (this.shared === null || !options.compress || length === 0 || length < this.threshold) return null;
+    if (this.shared === null || !this.deflater.compresses(options, length)) return null;
     return this.shared;
   }
 

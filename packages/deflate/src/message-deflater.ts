@@ -31,11 +31,18 @@ export class MessageDeflater extends ZlibJob<EncodeCallback> {
     this.threshold = threshold;
   }
 
+  /**
+   * Whether a message of `length` bytes sent with `options` is compressed. RFC 7692 §6:
+   * compression is chosen per message; a message sent as is has RSV1 clear. Empty messages are
+   * never worth it (and a sync flush of nothing produces no trailer).
+   */
+  compresses(options: EncodeOptions, length: number): boolean {
+    return options.compress && length >= this.threshold && length > 0;
+  }
+
   encode(payload: Buffer, rsv: number, options: EncodeOptions, done: EncodeCallback): void {
     if (this.disposed) return;
-    // RFC 7692 §6: compression is chosen per message; a message sent as is has RSV1 clear.
-    // Empty messages are never worth it (and a sync flush of nothing produces no trailer).
-    if (!options.compress || payload.length < this.threshold || payload.length === 0) {
+    if (!this.compresses(options, payload.length)) {
       done(null, payload, rsv);
       return;
     }
