@@ -1,5 +1,7 @@
-import { MAX_CONTROL_PAYLOAD, Opcode } from './constants';
+import { ChunkQueue } from './chunk-queue';
+import { Opcode } from './constants';
 import { WebSocketError } from './errors';
+import { checkFrameHeader, nonMinimalLength } from './frame-header';
 import { rotateMask, unmaskPayload, unmaskPayloadFrom } from './mask';
 
 /**
@@ -65,9 +67,6 @@ const enum State {
 }
 
 const EMPTY = Buffer.alloc(0);
-/** Socket chunks below this size are copied into a shared block rather than queued as they are. */
-const SMALL_CHUNK = 1024;
-const BLOCK_SIZE = 16 * 1024;
 /**
  * With `streamPieces`, a message's first pieces go out however small, so a short write that
  * makes the text invalid is decoded at once; past this many pieces under SMALL_PIECE bytes,
@@ -89,16 +88,7 @@ export class FrameParser {
   private readonly streamPieces: boolean;
   private readonly fromServer: boolean;
 
-  private readonly chunks: Buffer[] = [];
-  private offset = 0;
-  // A block that small chunks are packed into; `blockView` is its filled part, kept as the last
-  // entry of `chunks`. A peer trickling a large frame a byte per packet would otherwise cost a
-  // queued Buffer (about 100 bytes) per byte.
-  private block: Buffer | null = null;
-  private blockView: Buffer | null = null;
-  private blockStart = 0;
-  private blockUsed = 0;
-  private buffered = 0;
+  private readonly input = new ChunkQueue();
   private state = State.Header;
   /** Where `resume()` goes on from: the next header, or the rest of a frame handed in pieces. */
   private resumeState = State.Header;
@@ -133,30 +123,8 @@ export class FrameParser {
    */
   push(chunk: Buffer): void {
     if (this.state === State.Stopped || chunk.length === 0) return;
-    if (chunk.length < SMALL_CHUNK && this.chunks.length > 0) this.appendToBlock(chunk);
-    else this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.input.push(chunk);
     if (this.state !== State.Paused) this.parse();
-  }
-
-  private appendToBlock(chunk: Buffer): void {
-    const last = this.chunks.length - 1;
-    const block = this.block;
-    if (block !== null && this.chunks[last] === this.blockView && this.blockUsed + chunk.length <= block.length) {
-      // Only bytes past `blockUsed` are written: views already handed out stay intact.
-      chunk.copy(block, this.blockUsed);
-      this.blockUsed += chunk.length;
-      this.blockView = block.subarray(this.blockStart, this.blockUsed);
-      this.chunks[last] = this.blockView;
-      return;
-    }
-    const fresh = Buffer.allocUnsafe(BLOCK_SIZE);
-    chunk.copy(fresh, 0);
-    this.block = fresh;
-    this.blockStart = 0;
-    this.blockUsed = chunk.length;
-    this.blockView = fresh.subarray(0, chunk.length);
-    this.chunks.push(this.blockView);
   }
 
   /**
@@ -172,12 +140,8 @@ export class FrameParser {
   /** Stops for good and drops what is buffered (RFC 6455 §7.1.7: discard input after failing). */
   stop(): void {
     this.state = State.Stopped;
-    this.chunks.length = 0;
-    this.buffered = 0;
-    this.offset = 0;
+    this.input.clear();
     this.reported = 0;
-    this.block = null;
-    this.blockView = null;
   }
 
   /** True while parsing waits (for an asynchronous extension); pushed chunks are kept meanwhile. */
@@ -187,20 +151,20 @@ export class FrameParser {
 
   /** Bytes received and not yet parsed. */
   get bufferedBytes(): number {
-    return this.buffered;
+    return this.input.length;
   }
 
   private parse(): void {
+    const input = this.input;
     for (;;) {
       switch (this.state) {
         case State.Header:
-          if (this.buffered < 2) return;
+          if (input.length < 2) return;
           if (!this.readHeader()) return;
           break;
         case State.Length16:
-          if (this.buffered < 2) return;
-          this.payloadLength = (this.readByte() << 8) | this.readByte();
-          // RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the length".
+          if (input.length < 2) return;
+          this.payloadLength = (input.readByte() << 8) | input.readByte();
           if (this.payloadLength < 126) {
             this.fail(nonMinimalLength());
             return;
@@ -208,20 +172,19 @@ export class FrameParser {
           if (!this.checkLength()) return;
           break;
         case State.Length64:
-          if (this.buffered < 8) return;
+          if (input.length < 8) return;
           if (!this.readLength64()) return;
           break;
         case State.Mask:
-          if (this.buffered < 4) return;
-          this.mask =
-            ((this.readByte() << 24) | (this.readByte() << 16) | (this.readByte() << 8) | this.readByte()) >>> 0;
+          if (input.length < 4) return;
+          this.mask = input.readUint32();
           this.state = State.Payload;
           break;
         case State.Payload:
-          if (this.buffered < this.payloadLength) {
+          if (input.length < this.payloadLength) {
             // Everything buffered belongs to this frame; show what is new (RFC 6455 §8.1).
-            if (this.streamText && this.buffered > this.reported && this.isText()) this.reportText();
-            else if (this.streamPieces && this.buffered > 0 && this.opcode < 0x8 && this.pieceIsDue()) this.emitPiece();
+            if (this.streamText && input.length > this.reported && this.isText()) this.reportText();
+            else if (this.streamPieces && input.length > 0 && this.opcode < 0x8 && this.pieceIsDue()) this.emitPiece();
             return;
           }
           if (!this.emitFrame()) return;
@@ -233,61 +196,25 @@ export class FrameParser {
   }
 
   private readHeader(): boolean {
-    const first = this.readByte();
-    const second = this.readByte();
-    const opcode = first & 0x0f;
-    const rsv = (first >> 4) & 0x07;
-    const fin = (first & 0x80) !== 0;
-    this.fin = fin;
-    this.rsv = rsv;
-    this.opcode = opcode;
-
-    if ((second & 0x80) === 0) {
-      if (!this.fromServer)
-        return this.fail(new WebSocketError('WS_ERR_UNMASKED_FRAME', 'client frames must be masked'));
-    } else if (this.fromServer) {
-      return this.fail(new WebSocketError('WS_ERR_MASKED_FRAME', 'server frames must not be masked'));
-    }
-    if (opcode >= 0x8) {
-      if (opcode > Opcode.Pong) return this.fail(invalidOpcode(opcode));
-      if (!fin)
-        return this.fail(new WebSocketError('WS_ERR_FRAGMENTED_CONTROL', 'control frames must not be fragmented'));
-      if (rsv !== 0) return this.fail(unexpectedRsv(rsv));
-    } else if (opcode === Opcode.Continuation) {
-      if (this.messageOpcode === 0) {
-        return this.fail(
-          new WebSocketError('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame with no message to continue'),
-        );
-      }
-      if (rsv !== 0) return this.fail(unexpectedRsv(rsv));
-    } else if (opcode === Opcode.Text || opcode === Opcode.Binary) {
-      if (this.messageOpcode !== 0) {
-        return this.fail(
-          new WebSocketError('WS_ERR_EXPECTED_CONTINUATION', 'new data frame inside a fragmented message'),
-        );
-      }
-      if ((rsv & ~this.allowedRsv) !== 0) return this.fail(unexpectedRsv(rsv));
-    } else {
-      return this.fail(invalidOpcode(opcode));
-    }
-
+    const first = this.input.readByte();
+    const second = this.input.readByte();
+    const error = checkFrameHeader(first, second, this.messageOpcode, this.allowedRsv, this.fromServer);
+    if (error !== null) return this.fail(error);
+    this.fin = (first & 0x80) !== 0;
+    this.rsv = (first >> 4) & 0x07;
+    this.opcode = first & 0x0f;
     const length = second & 0x7f;
     if (length < 126) {
       this.payloadLength = length;
       return this.checkLength();
-    }
-    if (opcode >= 0x8) {
-      return this.fail(
-        new WebSocketError('WS_ERR_CONTROL_TOO_LONG', `control frame payload over ${MAX_CONTROL_PAYLOAD} bytes`),
-      );
     }
     this.state = length === 126 ? State.Length16 : State.Length64;
     return true;
   }
 
   private readLength64(): boolean {
-    const high = ((this.readByte() << 24) | (this.readByte() << 16) | (this.readByte() << 8) | this.readByte()) >>> 0;
-    const low = ((this.readByte() << 24) | (this.readByte() << 16) | (this.readByte() << 8) | this.readByte()) >>> 0;
+    const high = this.input.readUint32();
+    const low = this.input.readUint32();
     // RFC 6455 §5.2: the most significant bit of a 64-bit length must be 0.
     if (high >= 0x80000000) {
       return this.fail(new WebSocketError('WS_ERR_INVALID_LENGTH', 'payload length has its most significant bit set'));
@@ -315,7 +242,7 @@ export class FrameParser {
   }
 
   private emitFrame(): boolean {
-    const payload = this.payloadLength === 0 ? EMPTY : this.readPayload(this.payloadLength);
+    const payload = this.payloadLength === 0 ? EMPTY : this.input.read(this.payloadLength);
     const reported = this.reported;
     if (reported === 0) {
       unmaskPayload(payload, this.mask);
@@ -357,8 +284,8 @@ export class FrameParser {
    * `checkLength` and `emitFrame` count the frame once.
    */
   private emitPiece(): void {
-    if (this.buffered < SMALL_PIECE) this.smallPieces++;
-    const piece = this.readPayload(this.buffered);
+    if (this.input.length < SMALL_PIECE) this.smallPieces++;
+    const piece = this.input.read(this.input.length);
     unmaskPayload(piece, this.mask);
     this.mask = rotateMask(this.mask, piece.length);
     this.payloadLength -= piece.length;
@@ -372,7 +299,7 @@ export class FrameParser {
 
   /** Small pieces go out while the message has had few of them (see SMALL_PIECES_PER_MESSAGE). */
   private pieceIsDue(): boolean {
-    return this.buffered >= SMALL_PIECE || this.smallPieces < SMALL_PIECES_PER_MESSAGE;
+    return this.input.length >= SMALL_PIECE || this.smallPieces < SMALL_PIECES_PER_MESSAGE;
   }
 
   /** A text frame, or a continuation of a text message. */
@@ -386,11 +313,11 @@ export class FrameParser {
    * trickled in many chunks costs each chunk once.
    */
   private reportText(): void {
-    const chunks = this.chunks;
+    const chunks = this.input.chunks;
     let index = chunks.length - 1;
-    let fresh = this.buffered - this.reported;
+    let fresh = this.input.length - this.reported;
     for (;;) {
-      const available = chunks[index].length - (index === 0 ? this.offset : 0);
+      const available = chunks[index].length - (index === 0 ? this.input.offset : 0);
       if (fresh <= available) break;
       fresh -= available;
       index--;
@@ -411,58 +338,4 @@ export class FrameParser {
     this.handler.onParseError(error);
     return false;
   }
-
-  private readByte(): number {
-    const chunk = this.chunks[0];
-    const byte = chunk[this.offset++];
-    this.buffered--;
-    if (this.offset === chunk.length) {
-      this.chunks.shift();
-      this.offset = 0;
-    }
-    return byte;
-  }
-
-  /** A view when the bytes sit in one chunk; one copy when they span several. */
-  private readPayload(length: number): Buffer {
-    this.buffered -= length;
-    const first = this.chunks[0];
-    const available = first.length - this.offset;
-    if (length <= available) {
-      const view = first.subarray(this.offset, this.offset + length);
-      if (length === available) {
-        this.chunks.shift();
-        this.offset = 0;
-      } else {
-        this.offset += length;
-      }
-      return view;
-    }
-    const payload = Buffer.allocUnsafe(length);
-    let written = 0;
-    while (written < length) {
-      const chunk = this.chunks[0];
-      const take = Math.min(chunk.length - this.offset, length - written);
-      chunk.copy(payload, written, this.offset, this.offset + take);
-      written += take;
-      this.offset += take;
-      if (this.offset === chunk.length) {
-        this.chunks.shift();
-        this.offset = 0;
-      }
-    }
-    return payload;
-  }
-}
-
-function invalidOpcode(opcode: number): WebSocketError {
-  return new WebSocketError('WS_ERR_INVALID_OPCODE', `reserved opcode 0x${opcode.toString(16)}`);
-}
-
-function nonMinimalLength(): WebSocketError {
-  return new WebSocketError('WS_ERR_INVALID_LENGTH', 'payload length not in its shortest encoding');
-}
-
-function unexpectedRsv(rsv: number): WebSocketError {
-  return new WebSocketError('WS_ERR_UNEXPECTED_RSV', `RSV bits 0b${rsv.toString(2).padStart(3, '0')} not negotiated`);
 }
