@@ -2,66 +2,17 @@ import { CloseCode, MAX_CLOSE_REASON_BYTES, MAX_CONTROL_PAYLOAD, Opcode, isValid
 import { encodeClosePayload, parseClosePayload } from './close-payload';
 import { EncodeQueue, type EncodeQueueTarget, type WriteCallback } from './encode-queue';
 import { WebSocketError } from './errors';
-import { FrameParser, type FrameHandler } from './frame-parser';
 import { encodeText, writeControlFrame, writeMessage, writeText, type OutputSink } from './frame-writer';
-import { MessageAssembler } from './message-assembler';
-import { forgetText, receivedBytesOf } from './text-codec';
-import type { DecodeCallback, EncodeOptions, SharedEncoder } from '../extension/extension';
+import { Inbound, type InboundOwner } from './inbound';
+import type { ProtocolHandler, ProtocolOptions } from './protocol-handler';
+import { receivedBytesOf } from './text-codec';
+import type { EncodeOptions, SharedEncoder } from '../extension/extension';
 import type { SharedEncoding } from './shared-encoding';
 import type { ExtensionChain } from '../extension/chain';
 
 export type { WriteCallback } from './encode-queue';
 
-/**
- * The sans-I/O WebSocket protocol of one connection, server side or (`role: 'client'`) client side: bytes in through `receive()`,
- * events out through a `ProtocolHandler`; commands in (`send`, `ping`, `close`), frame bytes out
- * through an `OutputSink`. No sockets, timers or emitters: the I/O layer owns those.
- *
- *   receive → FrameParser → (ExtensionChain.decode, of frames or of their pieces) → MessageAssembler → handler.onMessage
- *   send    → (EncodeQueue → ExtensionChain.encode) → frame writer → sink
- */
-export interface ProtocolHandler {
-  /** A whole message arrived, decoded and validated: text as a string (a Buffer with `textAsBuffer`), binary as a Buffer. */
-  onMessage(data: string | Buffer, isBinary: boolean): void;
-  /** A ping arrived; the pong is already written. */
-  onPing(payload: Buffer): void;
-  /** A pong arrived. */
-  onPong(payload: Buffer): void;
-  /**
-   * The peer's close frame arrived (1005 when it had no code). Input is over. Unless our close
-   * frame went out first, the answer is written right after this returns: the peer's code and
-   * reason, or what `Protocol.close(code, reason)` called from in here asked for instead.
-   */
-  onPeerClose(code: number, reason: string): void;
-  /** Our close frame (first or echo) has just been handed to the sink. */
-  onCloseWritten(): void;
-  /** The connection failed (peer's fault or an extension error); a close frame was written if still possible. */
-  onFail(error: WebSocketError): void;
-  /** Input that waited on an extension is flowing again (see `isInputPaused`). */
-  onInputResumed(): void;
-  /** Messages that waited on an asynchronous extension have all been handed to the sink. */
-  onOutputFlushed(): void;
-}
-
-/** How a {@link Protocol} is set up: limits and the negotiated extensions. */
-export interface ProtocolOptions {
-  /** Largest incoming message in bytes (0 = no limit). */
-  readonly maxPayload: number;
-  /** Outgoing messages are split into frames of at most this many bytes. */
-  readonly maxFrameSize: number;
-  /** Hand validated text to `onMessage` as its UTF-8 bytes instead of a string. Default false. */
-  readonly textAsBuffer?: boolean;
-  /** RSV bits claimed by the negotiated extensions. */
-  readonly allowedRsv: number;
-  /** The negotiated extensions' codecs, or null when none was negotiated. */
-  readonly extensions: ExtensionChain | null;
-  /**
-   * Which end this is (RFC 6455 §5.1). 'server' (the default): incoming frames must be masked,
-   * outgoing ones are not. 'client': every outgoing frame is masked with a fresh key from the
-   * CSPRNG, and a masked incoming frame fails the connection with 1002.
-   */
-  readonly role?: 'server' | 'client';
-}
+export type { ProtocolHandler, ProtocolOptions } from './protocol-handler';
 
 const ENCODE_OPTIONS: readonly EncodeOptions[] = [
   { binary: false, compress: false },
@@ -70,12 +21,16 @@ const ENCODE_OPTIONS: readonly EncodeOptions[] = [
   { binary: true, compress: true },
 ];
 
-export class Protocol implements FrameHandler, EncodeQueueTarget {
+/**
+ * The sans-I/O WebSocket protocol of one connection (see `ProtocolHandler` for the picture). This
+ * file is the outbound half and the answers to control frames; the inbound half (parser,
+ * decoders, assembler) is `Inbound`, made on the first byte received.
+ */
+export class Protocol implements InboundOwner, EncodeQueueTarget {
   private readonly sink: OutputSink;
   private readonly handler: ProtocolHandler;
-  // Made on the first byte received (see `startParsing`): an idle connection never needs them.
-  private parser: FrameParser | null = null;
-  private assembler: MessageAssembler | null = null;
+  // Made on the first byte received: an idle connection never needs it.
+  private inbound: Inbound | null = null;
   private readonly maxPayload: number;
   private readonly allowedRsv: number;
   private readonly chain: ExtensionChain | null;
@@ -84,14 +39,6 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   private readonly masked: boolean;
   private readonly textAsBuffer: boolean;
 
-  private messageOpcode = 0;
-  private messageRsv = 0;
-
-  // Inbound decode in flight (one frame, or piece of one, at a time); only with extensions.
-  private decoding = false;
-  private decodingSync = false;
-  private decodingFin = false;
-  private readonly onDecodedBound: DecodeCallback | null = null;
   private readonly encodeQueue: EncodeQueue | null = null;
 
   private closeQueued = false;
@@ -109,142 +56,50 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     this.maxPayload = options.maxPayload;
     this.allowedRsv = options.allowedRsv;
     // Only connections with extensions need the asynchronous machinery.
-    if (this.chain !== null) {
-      this.onDecodedBound = (error, payload) => this.onDecoded(error, payload);
-      this.encodeQueue = new EncodeQueue(this.chain, this);
-    }
+    if (this.chain !== null) this.encodeQueue = new EncodeQueue(this.chain, this);
   }
 
   // ---- inbound ---------------------------------------------------------------------------
 
   /** Feeds bytes from the peer. Nothing the peer sends throws out of here. */
   receive(chunk: Buffer): void {
-    let parser = this.parser;
-    if (parser === null) {
+    let inbound = this.inbound;
+    if (inbound === null) {
       // Input after the peer's close or a failure is discarded (the parser would be stopped).
       if (this.failed || this.closeReceived) return;
-      parser = this.startParsing();
+      inbound = this.inbound = new Inbound(this, this.handler, {
+        maxPayload: this.maxPayload,
+        allowedRsv: this.allowedRsv,
+        textAsBuffer: this.textAsBuffer,
+        chain: this.chain,
+        fromServer: this.masked,
+      });
     }
-    parser.push(chunk);
-    forgetText();
+    inbound.push(chunk);
   }
 
   /** Parses what is still buffered (after a listener threw out of `receive`). */
   resumeInput(): void {
-    if (!this.decoding) this.parser?.resume();
+    this.inbound?.resume();
   }
 
   /** True while input waits on an extension; the I/O layer may stop reading meanwhile. */
   get isInputPaused(): boolean {
-    return this.parser !== null && this.parser.isPaused;
+    return this.inbound !== null && this.inbound.isPaused;
   }
 
   /** Bytes received and not yet parsed. */
   get bufferedInput(): number {
-    return this.parser === null ? 0 : this.parser.bufferedBytes;
+    return this.inbound === null ? 0 : this.inbound.bufferedBytes;
   }
 
-  /**
-   * Makes the parser and the assembler, about 370 B that a connection which never receives a
-   * byte (most of a server's, most of the time) does without.
-   */
-  private startParsing(): FrameParser {
-    this.assembler = new MessageAssembler(this.maxPayload);
-    return (this.parser = new FrameParser(this, {
-      maxPayload: this.maxPayload,
-      allowedRsv: this.allowedRsv,
-      // Text can be checked before its frame is complete when no extension transforms it, or
-      // when every codec decodes frames in pieces (then its output is checked as it comes).
-      streamText: this.chain === null,
-      streamPieces: this.chain !== null && this.chain.decodesPartialFrames,
-      fromServer: this.masked,
-    }));
+  /** @internal InboundOwner */
+  get hasFailed(): boolean {
+    return this.failed;
   }
 
-  /** @internal FrameHandler */
-  onFrame(opcode: number, fin: boolean, rsv: number, payload: Buffer, reported: number): boolean {
-    if (opcode >= Opcode.Close) return this.onControlFrame(opcode, payload);
-    if (opcode !== Opcode.Continuation) {
-      this.messageOpcode = opcode;
-      this.messageRsv = rsv;
-    }
-    if (this.chain === null) {
-      this.addFragment(payload, fin, reported);
-      return !this.failed;
-    }
-    return this.decode(payload, fin);
-  }
-
-  /** @internal FrameHandler: part of a data frame still arriving, for codecs that take pieces. */
-  onFramePiece(opcode: number, rsv: number, piece: Buffer): boolean {
-    if (opcode !== Opcode.Continuation) {
-      this.messageOpcode = opcode;
-      this.messageRsv = rsv;
-    }
-    // Not the message's end, whatever the frame's FIN: the rest of the frame is still to come.
-    return this.decode(piece, false);
-  }
-
-  /** Hands `payload` to the codecs; false while they work on it (or once the connection failed). */
-  private decode(payload: Buffer, fin: boolean): boolean {
-    this.decoding = true;
-    this.decodingSync = true;
-    this.decodingFin = fin;
-    this.chain!.decode(payload, this.messageRsv, fin, this.onDecodedBound!);
-    this.decodingSync = false;
-    return !this.decoding && !this.failed;
-  }
-
-  /** @internal FrameHandler: part of a text frame, checked before the rest arrives (§8.1). */
-  onTextPayload(bytes: Buffer): boolean {
-    const error = this.assembler!.checkPartialText(bytes);
-    if (error === null) return true;
-    this.fail(error);
-    return false;
-  }
-
-  /** @internal FrameHandler */
-  onParseError(error: WebSocketError): void {
-    this.fail(error);
-  }
-
-  private onDecoded(error: WebSocketError | null, payload: Buffer | null): void {
-    this.decoding = false;
-    if (this.failed || this.closeReceived) return;
-    if (error !== null || payload === null) {
-      this.fail(asWebSocketError(error ?? new Error('extension returned no data')));
-      return;
-    }
-    if (this.decodingSync) {
-      this.addFragment(payload, this.decodingFin, 0);
-      return;
-    }
-    try {
-      this.addFragment(payload, this.decodingFin, 0);
-    } finally {
-      forgetText();
-      if (!this.failed) {
-        this.parser!.resume();
-        if (!this.parser!.isPaused) this.handler.onInputResumed();
-      }
-    }
-  }
-
-  /** `checked`: bytes at the start of `payload` already validated by `onTextPayload`. */
-  private addFragment(payload: Buffer, fin: boolean, checked: number): void {
-    const isText = this.messageOpcode === Opcode.Text;
-    const assembler = this.assembler!;
-    const error = assembler.add(payload, isText, fin, checked);
-    if (error !== null) {
-      this.fail(error);
-      return;
-    }
-    if (!fin) return;
-    if (isText && !this.textAsBuffer) this.handler.onMessage(assembler.takeText(), false);
-    else this.handler.onMessage(assembler.take(), !isText);
-  }
-
-  private onControlFrame(opcode: number, payload: Buffer): boolean {
+  /** @internal InboundOwner */
+  onControlFrame(opcode: number, payload: Buffer): boolean {
     if (opcode === Opcode.Ping) {
       // RFC 6455 §5.5.2-3: answer with a pong carrying the same payload. Only data frames are
       // barred after our close frame (§5.5.1), so pings are answered until the peer's close.
@@ -266,7 +121,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
     // default the answer echoes the peer's code and reason, as ws, python-websockets and
     // browsers do (the body is already validated; a copy, as it may wait behind encodes).
     this.closeReceived = true;
-    this.parser!.stop();
+    this.inbound!.stop();
     try {
       this.handler.onPeerClose(close.code, close.reason);
     } finally {
@@ -392,8 +247,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   fail(error: WebSocketError): void {
     if (this.failed) return;
     this.failed = true;
-    this.parser?.stop();
-    this.assembler?.reset();
+    this.inbound?.discard();
     this.encodeQueue?.abort(new Error(`WebSocket connection failed: ${error.message}`));
     if (!this.closeWritten) {
       this.closeQueued = true;
@@ -406,7 +260,7 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
 
   /** The connection is gone: callbacks of messages never sent learn it, codecs are released. */
   dispose(): void {
-    this.parser?.stop();
+    this.inbound?.stop();
     this.encodeQueue?.abort(new Error('WebSocket connection closed before the message was sent'));
     this.chain?.dispose();
   }
@@ -452,12 +306,6 @@ export class Protocol implements FrameHandler, EncodeQueueTarget {
   onQueueFlushed(): void {
     this.handler.onOutputFlushed();
   }
-}
-
-/** Codecs should fail with a WebSocketError; anything else is the extension's own failure. */
-function asWebSocketError(error: Error): WebSocketError {
-  if (error instanceof WebSocketError) return error;
-  return new WebSocketError('WS_ERR_EXTENSION_FAILED', `extension failed to decode: ${error.message}`);
 }
 
 function checkControlPayload(payload: Buffer): void {
