@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import EventEmitter from 'eventemitter3';
-import type { ExtensionChain } from '../extension/chain';
 import type { SharedEncoder } from '../extension/extension';
 import { CloseCode } from '../protocol/constants';
 import type { WebSocketError } from '../protocol/errors';
@@ -18,61 +17,15 @@ import {
   admitText,
   byteLengthOf,
 } from './backpressure';
+import type { ConnectionOwner, ConnectionSetup, SendData, SendOptions } from './connection-setup';
 import type { ConnectionEvents } from './events';
 import { outputBatch } from './output-batch';
+import { PAUSED_FOR_EXTENSION, PAUSED_FOR_OUTPUT, FlowControl, type FlowHost } from './flow-control';
 import { toBuffer } from './to-buffer';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
-import type { TopicRegistry } from './topic-registry';
 import type { TransportKind } from './transport';
 
-/** What a connection reports to the server that owns it (no closure per connection). */
-export interface ConnectionOwner {
-  onConnectionMessage(connection: Connection, data: string | Buffer, isBinary: boolean): void;
-  onConnectionPing(connection: Connection, payload: Buffer): void;
-  onConnectionPong(connection: Connection, payload: Buffer): void;
-  onConnectionError(connection: Connection, error: Error): void;
-  /** A message was not queued: the connection was at `maxBufferedAmount`. */
-  onConnectionDropped(connection: Connection, byteLength: number): void;
-  /** Bookkeeping only (no user code), before any `close` listener runs. */
-  forgetConnection(connection: Connection): void;
-  onConnectionClose(connection: Connection, code: number, reason: string, wasClean: boolean): void;
-  /** Topic subscriptions; `forgetConnection` ends this connection's. */
-  readonly subscriptions: Pick<TopicRegistry<Connection>, 'subscribe' | 'unsubscribe' | 'isSubscribed' | 'topicsOf'>;
-}
-
-export interface ConnectionSetup {
-  readonly socket: Duplex;
-  /** The request target of the upgrade (h2: the `:path`); default '' (a client connection). */
-  readonly url?: string;
-  /** Default 'server'. A client masks its frames and waits for the server to close TCP. */
-  readonly role?: 'server' | 'client';
-  /** Default `'h1'`. */
-  readonly transport?: TransportKind;
-  /** Default: the socket's own `remoteAddress`, read when first asked for. */
-  readonly remoteAddress?: string;
-  readonly owner: ConnectionOwner;
-  readonly protocol: string;
-  readonly extensions: string;
-  readonly extensionChain: ExtensionChain | null;
-  readonly allowedRsv: number;
-  readonly maxPayload: number;
-  readonly maxFrameSize: number;
-  /** Deliver text messages as Buffers (`textMessages: 'buffer'`). Default false. */
-  readonly textAsBuffer?: boolean;
-  readonly closeTimeout: number;
-  readonly backpressure: BackpressureLimits;
-}
-
-/** Options of {@link Connection.send}. */
-export interface SendOptions {
-  /** Send as binary (true) or text (false). Default: by the data's type. */
-  binary?: boolean;
-  /** `false` keeps extensions (permessage-deflate) from transforming this message. Default true. */
-  compress?: boolean;
-}
-
-/** What `send` accepts: a string goes as text, bytes as binary (unless `binary` says otherwise). */
-export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
+export type { ConnectionOwner, ConnectionSetup, SendData, SendOptions } from './connection-setup';
 
 const EMPTY = Buffer.alloc(0);
 const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
@@ -80,17 +33,13 @@ const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 /** Input beyond this much, waiting on an extension, pauses the socket. */
 const INPUT_HIGH_WATER = 1024 * 1024;
 
-// Why reading is paused (a bit each, so each cause is lifted on its own).
-const PAUSED_FOR_EXTENSION = 1;
-const PAUSED_FOR_OUTPUT = 2;
-
 /**
  * One WebSocket connection over a Node `Duplex` (a `net.Socket`, a `tls.TLSSocket`, …).
  * It feeds socket bytes to the sans-I/O `Protocol`, writes what the protocol frames, and owns
  * the timers and the close handshake's end: the server closes TCP first (RFC 6455 §7.1.1), so
  * a client connection (from `connect()`) waits for the server's FIN, bounded by `closeTimeout`.
  */
-export class Connection extends EventEmitter<ConnectionEvents> implements ProtocolHandler, OutputSink {
+export class Connection extends EventEmitter<ConnectionEvents> implements ProtocolHandler, OutputSink, FlowHost {
   /** `readyState` before the handshake completes. */
   static readonly CONNECTING = 0;
   /** `readyState` while messages can be sent and received. */
@@ -126,9 +75,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   private readonly limits: BackpressureLimits;
   private closeTimer: NodeJS.Timeout | null = null;
   private pingSentAt = -1;
-  private readPauses = 0;
-  /** `drain` is due once everything is out: the socket drained, or a send returned 'backpressure'. */
-  private drainOwed = false;
+  /** Made when first needed: reading paused, or a `drain` owed. */
+  private flow: FlowControl | null = null;
   private peerCloseCode: number = CloseCode.Abnormal;
   private peerCloseReason = '';
   /** @internal Chunks read from the socket: the idle timeout's sign of life, no clock read per chunk. */
@@ -412,56 +360,39 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     }
     // An extension is still decoding and input piles up: stop reading until it catches up.
     if (this.wire.isInputPaused && this.wire.bufferedInput > INPUT_HIGH_WATER) {
-      this.pauseReading(PAUSED_FOR_EXTENSION);
+      this.flowControl().pauseReading(PAUSED_FOR_EXTENSION);
     }
     // What the peer has not read (answers, echoes, messages still being encoded) piles up: stop
     // reading it until everything is out (`drain`).
     if (this.bufferedAmount > this.limits.readPauseThreshold && this.socket.writable) {
-      this.pauseReading(PAUSED_FOR_OUTPUT);
-      this.expectDrain();
+      const flow = this.flowControl();
+      flow.pauseReading(PAUSED_FOR_OUTPUT);
+      flow.expectDrain();
     }
   }
 
   /** @internal */
   onInputResumed(): void {
-    this.resumeReading(PAUSED_FOR_EXTENSION);
+    this.flow?.resumeReading(PAUSED_FOR_EXTENSION);
   }
 
   /** @internal */
   onOutputFlushed(): void {
-    if (this.drainOwed) this.settleDrain();
+    this.flow?.onOutputFlushed();
   }
 
-  /**
-   * Emits `drain` (and reading resumes) once nothing is left unsent, or arranges to be called
-   * again when whatever is still queued moves on: extensions finishing (`onOutputFlushed`), the
-   * socket's `drain`, or (rare: a socket that did not have to buffer emits none) an empty write.
-   */
-  private settleDrain(): void {
-    if (this.state === Connection.CLOSED) return;
-    this.drainOwed = true;
-    if (this.wire.pendingBytes > 0) return;
-    if (outputBatch.holds(this.socket)) outputBatch.flush();
-    if (this.socket.writableLength === 0) {
-      this.drainOwed = false;
-      this.resumeReading(PAUSED_FOR_OUTPUT);
-      this.emit('drain');
-    } else if (!this.socket.writableNeedDrain && this.socket.writable) {
-      this.socket.write(EMPTY, () => this.settleDrain());
-    }
+  /** @internal FlowHost */
+  onDrained(): void {
+    this.emit('drain');
   }
 
-  /** Some later event must lead to `drain`; never this call, so a listener added after it hears it. */
-  private expectDrain(): void {
-    this.drainOwed = true;
-    if (outputBatch.holds(this.socket)) outputBatch.flush();
-    if (this.wire.pendingBytes === 0 && !this.socket.writableNeedDrain)
-      this.socket.write(EMPTY, () => this.settleDrain());
+  private flowControl(): FlowControl {
+    return (this.flow ??= new FlowControl(this, this.socket, this.wire));
   }
 
   /** After a message was queued: past the high-water mark, `drain` will follow. */
   private queued(status: SendStatus): SendStatus {
-    if (status === SendStatus.Backpressure) this.expectDrain();
+    if (status === SendStatus.Backpressure) this.flowControl().expectDrain();
     return status;
   }
 
@@ -484,17 +415,6 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
   reportDrop(byteLength: number): void {
     this.emit('dropped', byteLength);
     this.owner.onConnectionDropped(this, byteLength);
-  }
-
-  private pauseReading(reason: number): void {
-    if (this.readPauses === 0) this.socket.pause();
-    this.readPauses |= reason;
-  }
-
-  private resumeReading(reason: number): void {
-    if ((this.readPauses & reason) === 0) return;
-    this.readPauses &= ~reason;
-    if (this.readPauses === 0 && this.state !== Connection.CLOSED) this.socket.resume();
   }
 
   /** @internal */
@@ -531,7 +451,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /** @internal */
   onDrain(): void {
-    this.settleDrain();
+    this.flowControl().settleDrain();
   }
 
   private endSocket(): void {
