@@ -1,0 +1,101 @@
+'use strict';
+/**
+ * The suite's deflate echo rows (packages/bench/src/scenarios.js: 16 KiB JSON, 20 connections
+ * x 4 in flight, the row's offer) measured as server CPU per message: the server process of the
+ * suite (bench/src/server.js, pinned to core 0) under the C load generator (core 1), its CPU
+ * time from /proc/<pid>/stat (every thread: zlib's thread pool counts) over the measured run.
+ * Implementations alternate round by round.
+ *
+ *   node packages/deflate/bench/row-cpu.js [row-id] [rounds] [impl,impl,...]
+ *     row-id  deflate-echo (default) | deflate-echo-takeover
+ *     impl    ours | ws | ws-js | base=/path/to/other/worktree (ours, built from that checkout)
+ *   BENCH_CPU_PROF=dir  writes a V8 CPU profile of each server process there.
+ *   OURS_DEFLATE=json   options of deflate() added to the row's, for ours and base= only.
+ *   DURATION=s          seconds measured per sample (default 2), after 1 s of warm-up.
+ */
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const benchSrc = path.resolve(__dirname, '../../bench/src');
+const { SCENARIOS } = require(path.join(benchSrc, 'scenarios'));
+const { runLoadgen } = require(path.join(benchSrc, 'loadgen'));
+const { generatorPayload } = require(path.join(benchSrc, 'payloads'));
+const { pinned } = require(path.join(benchSrc, 'servers'));
+
+const rowId = process.argv[2] ?? 'deflate-echo';
+const rounds = Number(process.argv[3] ?? 3);
+const impls = (process.argv[4] ?? 'ours,ws').split(',');
+const duration = Number(process.env.DURATION ?? 2);
+
+const row = SCENARIOS.find((s) => s.id === rowId);
+if (row === undefined) throw new Error(`no row ${rowId}`);
+
+const TICK = 100; // clock ticks per second (USER_HZ)
+function cpuMicros(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICK; // utime + stime
+}
+
+function startServer(impl) {
+  const [name, root] = impl.startsWith('base=') ? ['ours', impl.slice(5)] : [impl, path.resolve(__dirname, '../../..')];
+  const script = path.join(root, 'packages/bench/src/server.js');
+  const env = { ...process.env, NODE_PATH: path.join(root, 'packages/bench/node_modules') };
+  if (name === 'ws-js') Object.assign(env, { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' });
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // OURS_DEFLATE='{"zlibInflateOptions":{"chunkSize":65536}}' adds options to ours (and base).
+  const config =
+    name === 'ours'
+      ? { deflate: { ...row.config.deflate, ...JSON.parse(process.env.OURS_DEFLATE ?? '{}') } }
+      : row.config;
+  const [command, args] = pinned(0, process.execPath, [...profile, script, name, JSON.stringify(config)]);
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${impl} exited with ${code}`)));
+    child.stdout.on('data', (chunk) => {
+      const match = /port (\d+)/.exec(String(chunk));
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+  });
+}
+
+async function sample(impl) {
+  const { child, port } = await startServer(impl);
+  // taskset execs node: the pid is the server's own.
+  const args = { port, connections: row.params.connections, window: row.params.window, header: row.params.header };
+  Object.assign(args, generatorPayload(row.params), { minMessages: 8 });
+  await runLoadgen('echo', { ...args, duration: 1, warmup: 0 });
+  const before = cpuMicros(child.pid);
+  const result = await runLoadgen('echo', { ...args, duration, warmup: 0 });
+  const used = cpuMicros(child.pid) - before;
+  child.removeAllListeners('exit');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT'); // lets --cpu-prof write its profile
+  await exited;
+  return { rate: result.rate, perMessage: used / result.messages, generator: result.cpu };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+(async () => {
+  const results = Object.fromEntries(impls.map((impl) => [impl, []]));
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? impls : [...impls].reverse();
+    for (const impl of order) {
+      const r = await sample(impl);
+      results[impl].push(r);
+      console.log(`round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg`);
+    }
+  }
+  console.log(`${rowId}, ${rounds} rounds, medians:`);
+  for (const impl of impls) {
+    const rate = median(results[impl].map((r) => r.rate));
+    const cpu = median(results[impl].map((r) => r.perMessage));
+    console.log(
+      `  ${impl.padEnd(30)} ${String(Math.round(rate)).padStart(7)} msg/s  ${cpu.toFixed(1).padStart(6)} us/msg`,
+    );
+  }
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
