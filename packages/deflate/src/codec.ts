@@ -73,8 +73,9 @@ export class DeflateCodec implements ExtensionCodec {
     const { inboundTakeover, outboundTakeover } = directionsOf(agreement, role);
     // Sharing one compression among connections needs each message compressed on its own.
     this.shared = outboundTakeover ? null : shared;
-    this.inflater = new MessageInflater(inflatePool, limiter, inboundTakeover, context.maxPayload);
-    this.deflater = new MessageDeflater(deflatePool, limiter, outboundTakeover, config.threshold);
+    const { threshold, syncLimit } = config;
+    this.inflater = new MessageInflater(inflatePool, limiter, inboundTakeover, context.maxPayload, syncLimit);
+    this.deflater = new MessageDeflater(deflatePool, limiter, outboundTakeover, threshold, syncLimit);
   }
 
   decode(payload: Buffer, rsv: number, fin: boolean, done: DecodeCallback): void {

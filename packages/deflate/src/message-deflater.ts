@@ -3,6 +3,7 @@ import type { StreamPool } from './stream-pool';
 import type { ZlibLimiter } from './zlib-limiter';
 import { kWritten, type OwnedStream } from './zlib-stream';
 import { ZlibJob } from './zlib-job';
+import { writeSync } from './sync-write';
 
 /**
  * Messages handed to zlib by every deflater in the process. Not exported from the package:
@@ -14,7 +15,8 @@ export const deflateCounter = { messages: 0 };
  * The outbound side of one connection: compresses whole messages.
  *
  *   encode(message) ─▶ below threshold / compress: false ─▶ done(message, rsv) unchanged
- *                   └▶ limiter queue ─▶ run(): write to DeflateRaw (sync flush)
+ *                   ├▶ up to syncLimit bytes: DeflateRaw's handle, at once (sync flush)
+ *                   └▶ larger: limiter queue ─▶ run(): write to DeflateRaw (sync flush)
  *        ◀── done(output without 0x00 0x00 0xff 0xff, rsv | RSV1) ◀── written
  *
  * With context takeover the deflate stream lives as long as the connection (created at the
@@ -26,8 +28,8 @@ export class MessageDeflater extends ZlibJob<EncodeCallback> {
   private readonly threshold: number;
   private rsv = 0;
 
-  constructor(pool: StreamPool, limiter: ZlibLimiter, takeover: boolean, threshold: number) {
-    super(pool, limiter, takeover);
+  constructor(pool: StreamPool, limiter: ZlibLimiter, takeover: boolean, threshold: number, syncLimit: number) {
+    super(pool, limiter, takeover, syncLimit);
     this.threshold = threshold;
   }
 
@@ -57,6 +59,12 @@ export class MessageDeflater extends ZlibJob<EncodeCallback> {
   protected write(stream: OwnedStream, payload: Buffer): void {
     deflateCounter.messages++;
     stream.write(payload, stream[kWritten]);
+  }
+
+  /** The output is at most a little over the input (a few bytes per stored block): no cap. */
+  protected writeNow(stream: OwnedStream, payload: Buffer): number {
+    deflateCounter.messages++;
+    return writeSync(stream, payload, this, Infinity);
   }
 
   /** The whole message was one write: its output is the compressed message. */

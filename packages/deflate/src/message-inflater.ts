@@ -3,6 +3,7 @@ import type { StreamPool } from './stream-pool';
 import type { ZlibLimiter } from './zlib-limiter';
 import { hasEnded, kWritten, type OwnedStream } from './zlib-stream';
 import { ZlibJob } from './zlib-job';
+import { SYNC_DONE, writeSync } from './sync-write';
 
 /**
  * RFC 7692 §7.2.2: the sender removed the 0x00 0x00 0xff 0xff that ends a sync flush; the
@@ -11,10 +12,19 @@ import { ZlibJob } from './zlib-job';
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
 /**
+ * Inflated bytes one piece may produce on the main thread (about 0.2 ms of inflating); the rest
+ * of a piece that inflates to more (a large message, or a bomb) goes to the thread pool, so a
+ * small piece cannot hold the event loop for long.
+ */
+const SYNC_OUTPUT_LIMIT = 256 * 1024;
+
+/**
  * The inbound side of one connection: inflates compressed messages piece by piece (a frame, or
  * the part of one that has arrived: core joins what arrives while a piece is inflating).
  *
- *   decode(piece) ─▶ limiter queue ─▶ run(): write piece (+ TRAILER at fin) to InflateRaw
+ *   decode(piece) ─┬▶ up to syncLimit bytes: InflateRaw's handle, at once (up to 256 KiB out)
+ *                  └▶ larger, or the rest: limiter queue ─▶ run(): write piece to InflateRaw
+ *                     (+ TRAILER at fin, either way)
  *        ◀── done(output) ◀── written ◀── onZlibData (counted against maxPayload)
  *
  * One inflate stream carries a whole message across its frames. With context takeover it is
@@ -30,8 +40,8 @@ export class MessageInflater extends ZlibJob<DecodeCallback> {
   /** Some compressed bytes of the current message went into the stream. */
   private messageStarted = false;
 
-  constructor(pool: StreamPool, limiter: ZlibLimiter, takeover: boolean, maxPayload: number) {
-    super(pool, limiter, takeover);
+  constructor(pool: StreamPool, limiter: ZlibLimiter, takeover: boolean, maxPayload: number, syncLimit: number) {
+    super(pool, limiter, takeover, syncLimit);
     this.maxPayload = maxPayload;
   }
 
@@ -60,6 +70,16 @@ export class MessageInflater extends ZlibJob<DecodeCallback> {
     } else {
       stream.write(payload, stream[kWritten]);
     }
+  }
+
+  /** The output cap applies to the piece: the TRAILER after it, an empty stored block, adds nothing. */
+  protected writeNow(stream: OwnedStream, payload: Buffer): number {
+    this.messageStarted = true;
+    if (payload.length > 0) {
+      const consumed = writeSync(stream, payload, this, SYNC_OUTPUT_LIMIT);
+      if (consumed !== SYNC_DONE || this.stream !== stream) return consumed;
+    }
+    return this.fin ? writeSync(stream, TRAILER, this, Infinity) : SYNC_DONE;
   }
 
   override onZlibData(chunk: Buffer): void {

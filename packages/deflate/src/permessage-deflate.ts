@@ -123,7 +123,7 @@ export class PerMessageDeflate implements Extension {
   private sharedDeflater(windowBits: number, pool: StreamPool): SharedDeflater {
     let shared = this.sharedDeflaters[windowBits];
     if (shared === undefined) {
-      shared = new SharedDeflater(pool, this.limiter);
+      shared = new SharedDeflater(pool, this.limiter, this.config.syncLimit);
       this.sharedDeflaters[windowBits] = shared;
     }
     return shared;

@@ -13,15 +13,17 @@ import type { ZlibLimiter } from './zlib-limiter';
 export class SharedDeflater implements SharedEncoder {
   private readonly pool: StreamPool;
   private readonly limiter: ZlibLimiter;
+  private readonly syncLimit: number;
 
-  constructor(pool: StreamPool, limiter: ZlibLimiter) {
+  constructor(pool: StreamPool, limiter: ZlibLimiter, syncLimit: number) {
     this.pool = pool;
     this.limiter = limiter;
+    this.syncLimit = syncLimit;
   }
 
   encode(payload: Buffer, rsv: number, options: EncodeOptions, done: EncodeCallback): void {
     // One job per broadcast message (not per connection): it borrows a stream for the message
     // and gives it back, so nothing outlives the message. Threshold 0: the codec checked it.
-    new MessageDeflater(this.pool, this.limiter, false, 0).encode(payload, rsv, options, done);
+    new MessageDeflater(this.pool, this.limiter, false, 0, this.syncLimit).encode(payload, rsv, options, done);
   }
 }

@@ -1,13 +1,17 @@
 import type { WebSocketError } from '@ws/core';
 import type { StreamPool } from './stream-pool';
 import type { LimiterTask, ZlibLimiter } from './zlib-limiter';
-import { destroyStream, kOwner, type OwnedStream, type ZlibOwner } from './zlib-stream';
+import { destroyStream, kOwner, kSyncWritable, type OwnedStream, type ZlibOwner } from './zlib-stream';
 import { joinChunks } from './chunks';
+import { SYNC_DONE } from './sync-write';
 
 /**
  * One direction of one connection as zlib work: what the deflater and the inflater share.
  *
- *   schedule(payload, done) ─▶ limiter queue ─▶ run(): stream (lazy, from the pool) ─▶ write()
+ *   schedule(payload, done) ─┬▶ up to syncLimit bytes: runSync(): writeNow() on the main thread
+ *                            │     (what is left past its output cap ─▶ the queue below)
+ *                            └▶ larger: limiter queue ─▶ run(): write() on the thread pool
+ *   (either takes the stream lazily, from the pool, at its first message)
  *   onZlibData ─▶ chunks ─▶ onZlibWritten ─▶ written(output) ─▶ settle(): slot freed ─▶ done
  *   onZlibError / fail(error) ─▶ stream destroyed, slot freed ─▶ failed(done, error)
  *
@@ -23,6 +27,8 @@ export abstract class ZlibJob<Done> implements LimiterTask, ZlibOwner {
   private readonly limiter: ZlibLimiter;
   /** Context takeover (RFC 7692 §7.1.1): the stream is kept between messages, not pooled. */
   protected readonly takeover: boolean;
+  /** Inputs up to this many bytes are written on the main thread (`syncLimit`). */
+  private readonly syncLimit: number;
 
   protected stream: OwnedStream | null = null;
   /** The input waiting for a limiter slot. */
@@ -37,10 +43,11 @@ export abstract class ZlibJob<Done> implements LimiterTask, ZlibOwner {
   /** Holds a limiter slot: between run() and the end of the write. */
   private running = false;
 
-  constructor(pool: StreamPool, limiter: ZlibLimiter, takeover: boolean) {
+  constructor(pool: StreamPool, limiter: ZlibLimiter, takeover: boolean, syncLimit: number) {
     this.pool = pool;
     this.limiter = limiter;
     this.takeover = takeover;
+    this.syncLimit = syncLimit;
   }
 
   /** Holds a zlib stream right now (for tests and the memory benchmark). */
@@ -48,11 +55,61 @@ export abstract class ZlibJob<Done> implements LimiterTask, ZlibOwner {
     return this.stream !== null;
   }
 
-  /** Queues `payload` for a zlib slot; `done` is called once, when the write is over. */
+  /**
+   * Writes `payload` at once if it is small enough, else queues it for a zlib slot; `done` is
+   * called once, when the write is over (before this returns, when written at once).
+   */
   protected schedule(payload: Buffer, done: Done): void {
+    // Idle, as core's one-message-at-a-time contract makes it: zlib aborts the process on a
+    // synchronous write while one is in progress, so a caller that broke it gets the queue.
+    const idle = !this.running && this.payload === null;
     this.payload = payload;
     this.done = done;
-    this.limiter.enqueue(this);
+    if (idle && payload.length <= this.syncLimit) this.runSync();
+    else this.limiter.enqueue(this);
+  }
+
+  /**
+   * Streams are made (or borrowed) lazily: a connection that never compresses holds none.
+   * Core hands a side one message at a time, so no other write is in progress on its stream.
+   */
+  private takeStream(): OwnedStream {
+    let stream = this.stream;
+    if (stream === null) {
+      stream = this.pool.acquire();
+      stream[kOwner] = this;
+      this.stream = stream;
+    }
+    return stream;
+  }
+
+  /**
+   * The main-thread path: no limiter slot, since no thread-pool buffers are held. Zlib failures
+   * come back through `onZlibError`; a throw from `done` (a listener) is not caught here.
+   */
+  private runSync(): void {
+    let stream: OwnedStream;
+    try {
+      stream = this.takeStream();
+    } catch (error) {
+      this.onZlibError(error as Error);
+      return;
+    }
+    if (!stream[kSyncWritable]) {
+      this.limiter.enqueue(this);
+      return;
+    }
+    const payload = this.payload!;
+    this.payload = null;
+    const consumed = this.writeNow(stream, payload);
+    if (this.stream !== stream) return; // failed, and told so
+    if (consumed === SYNC_DONE) {
+      this.onZlibWritten();
+    } else {
+      // Past the output cap of one synchronous write: the rest goes to the thread pool.
+      this.payload = payload.subarray(consumed);
+      this.limiter.enqueue(this);
+    }
   }
 
   run(): void {
@@ -62,13 +119,7 @@ export abstract class ZlibJob<Done> implements LimiterTask, ZlibOwner {
     }
     this.running = true;
     try {
-      // Streams are made (or borrowed) lazily: a connection that never compresses holds none.
-      let stream = this.stream;
-      if (stream === null) {
-        stream = this.pool.acquire();
-        stream[kOwner] = this;
-        this.stream = stream;
-      }
+      const stream = this.takeStream();
       const payload = this.payload!;
       this.payload = null;
       this.write(stream, payload);
@@ -77,8 +128,14 @@ export abstract class ZlibJob<Done> implements LimiterTask, ZlibOwner {
     }
   }
 
-  /** Writes `payload`, ending with a write whose callback is `stream[kWritten]`. */
+  /** Writes `payload` on the thread pool, ending with a write whose callback is `stream[kWritten]`. */
   protected abstract write(stream: OwnedStream, payload: Buffer): void;
+
+  /**
+   * Writes `payload` on the main thread (`writeSync`); returns `SYNC_DONE`, or the input bytes
+   * consumed when it stopped at an output cap (the rest is then passed to `write`).
+   */
+  protected abstract writeNow(stream: OwnedStream, payload: Buffer): number;
 
   onZlibData(chunk: Buffer): void {
     this.chunks.push(chunk);
@@ -104,12 +161,14 @@ export abstract class ZlibJob<Done> implements LimiterTask, ZlibOwner {
   protected settle(): Done {
     const done = this.done!;
     this.done = null;
-    this.running = false;
-    this.limiter.release();
+    this.releaseSlot();
     return done;
   }
 
-  /** Gives back the slot if a write holds one (a job still in the queue holds none yet). */
+  /**
+   * Gives back the slot if a write holds one (a job still in the queue, or one written on the
+   * main thread, holds none).
+   */
   private releaseSlot(): void {
     if (!this.running) return;
     this.running = false;

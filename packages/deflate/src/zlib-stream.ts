@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import { types } from 'node:util';
 import type { Transform } from 'node:stream';
 
 /**
@@ -22,6 +23,10 @@ export interface ZlibOwner {
 
 export const kOwner = Symbol('deflate.owner');
 export const kWritten = Symbol('deflate.written');
+/** The stream can be written on the main thread (see sync-write.ts). */
+export const kSyncWritable = Symbol('deflate.syncWritable');
+/** A synchronous write saw the end of the peer's DEFLATE stream (BFINAL). */
+export const kEnded = Symbol('deflate.ended');
 
 export type ZlibStream = Transform & zlib.Zlib & zlib.ZlibReset;
 
@@ -29,6 +34,28 @@ export interface OwnedStream extends ZlibStream {
   [kOwner]: ZlibOwner | null;
   /** The write callback of this stream, made once. */
   readonly [kWritten]: (error?: Error | null) => void;
+  readonly [kSyncWritable]: boolean;
+  [kEnded]: boolean;
+}
+
+/**
+ * What a synchronous write uses of Node's zlib stream: the native handle whose `writeSync`
+ * Node's own `zlib.*Sync` functions call, and the array it leaves `[availOut, availIn]` in.
+ * Not public API, so each stream is checked for them (`kSyncWritable`).
+ */
+export interface ZlibInternals {
+  readonly _handle: {
+    writeSync(
+      flush: number,
+      input: Buffer,
+      inOffset: number,
+      inLength: number,
+      output: Buffer,
+      outOffset: number,
+      outLength: number,
+    ): void;
+  } | null;
+  readonly _writeState: Uint32Array;
 }
 
 export type StreamKind = 'deflate' | 'inflate';
@@ -44,6 +71,12 @@ export function createOwnedStream(kind: StreamKind, options: zlib.ZlibOptions): 
     kind === 'deflate' ? zlib.createDeflateRaw(settings) : zlib.createInflateRaw(settings)
   ) as OwnedStream;
   stream[kOwner] = null;
+  stream[kEnded] = false;
+  const internals = stream as unknown as Partial<ZlibInternals>;
+  (stream as { [kSyncWritable]: boolean })[kSyncWritable] =
+    typeof internals._handle?.writeSync === 'function' &&
+    types.isUint32Array(internals._writeState) && // not instanceof: jest runs tests in another realm
+    internals._writeState.length >= 2;
   (stream as { [kWritten]: OwnedStream[typeof kWritten] })[kWritten] = (error) => {
     const owner = stream[kOwner];
     if (owner === null) return;
@@ -75,9 +108,11 @@ export function destroyStream(stream: OwnedStream): void {
 /**
  * The peer ended its DEFLATE stream with a BFINAL block (RFC 7692 §7.2.3.3 allows it).
  * Node's stream has then ended its readable side, synchronously, as it saw the end, so the
- * check is exact when a write's callback runs. Such a stream cannot inflate anything more.
+ * check is exact when a write's callback runs; a synchronous write marks it (`kEnded`). Such a
+ * stream cannot inflate anything more.
  */
 export function hasEnded(stream: OwnedStream): boolean {
+  if (stream[kEnded]) return true;
   const state = (stream as unknown as { _readableState?: { ended?: boolean } })._readableState;
   return stream.readableEnded || (state !== undefined && state.ended === true);
 }

@@ -12,6 +12,7 @@ describe('options', () => {
       windowBitsGiven: { server: false, client: false },
       threshold: 1024,
       concurrency: 10,
+      syncLimit: 32768,
       zlibDeflateOptions: { memLevel: 5 },
       zlibInflateOptions: {},
     });
@@ -46,6 +47,8 @@ describe('options', () => {
     ['threshold -1', { threshold: -1 }, 'RangeError'],
     ['threshold NaN', { threshold: NaN }, 'RangeError'],
     ['concurrency 0', { concurrency: 0 }, 'RangeError'],
+    ['syncLimit -1', { syncLimit: -1 }, 'RangeError'],
+    ['syncLimit 1.5', { syncLimit: 1.5 }, 'RangeError'],
     ['serverNoContextTakeover "yes"', { serverNoContextTakeover: 'yes' }, 'TypeError'],
     ['clientNoContextTakeover 1', { clientNoContextTakeover: 1 }, 'TypeError'],
     ["zlibDeflateOptions.windowBits is the negotiation's", { zlibDeflateOptions: { windowBits: 9 } }, 'TypeError'],
