@@ -27,7 +27,7 @@ export abstract class ZlibJob<Done> implements LimiterTask, ZlibOwner {
   private readonly limiter: ZlibLimiter;
   /** Context takeover (RFC 7692 §7.1.1): the stream is kept between messages, not pooled. */
   protected readonly takeover: boolean;
-  /** Inputs up to this many bytes are written on the main thread (`syncLimit`). */
+  /** Inputs up to this many bytes are written on the main thread (`syncLimit`; -1 for none). */
   private readonly syncLimit: number;
 
   protected stream: OwnedStream | null = null;
@@ -47,7 +47,8 @@ export abstract class ZlibJob<Done> implements LimiterTask, ZlibOwner {
     this.pool = pool;
     this.limiter = limiter;
     this.takeover = takeover;
-    this.syncLimit = syncLimit;
+    // 0 means none at all, not even an empty piece (the end of a message sent in frames).
+    this.syncLimit = syncLimit > 0 ? syncLimit : -1;
   }
 
   /** Holds a zlib stream right now (for tests and the memory benchmark). */
