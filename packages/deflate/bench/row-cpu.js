@@ -10,7 +10,7 @@
  *     row-id  deflate-echo (default) | deflate-echo-takeover
  *     impl    ours | ws | ws-js | base=/path/to/other/worktree (ours, built from that checkout)
  *   BENCH_CPU_PROF=dir  writes a V8 CPU profile of each server process there.
- *   OURS_DEFLATE=json   options of deflate() added to the row's, for ours and base= only.
+ *   OURS_DEFLATE=json   options of deflate() added to the row's, for ours only.
  *   DURATION=s          seconds measured per sample (default 2), after 1 s of warm-up.
  */
 const { spawn } = require('node:child_process');
@@ -43,11 +43,12 @@ function startServer(impl) {
   const env = { ...process.env, NODE_PATH: path.join(root, 'packages/bench/node_modules') };
   if (name === 'ws-js') Object.assign(env, { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' });
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  // OURS_DEFLATE='{"zlibInflateOptions":{"chunkSize":65536}}' adds options to ours (and base).
-  const config =
-    name === 'ours'
-      ? { deflate: { ...row.config.deflate, ...JSON.parse(process.env.OURS_DEFLATE ?? '{}') } }
-      : row.config;
+  // OURS_DEFLATE='{"syncLimit":0}' adds options to ours (not to a base= checkout, which may not know them).
+  const extra = impl === 'ours' ? JSON.parse(process.env.OURS_DEFLATE ?? '{}') : {};
+  const config = name === 'ours' ? { deflate: { ...row.config.deflate, ...extra } } : row.config;
+  name === 'ours'
+    ? { deflate: { ...row.config.deflate, ...JSON.parse(process.env.OURS_DEFLATE ?? '{}') } }
+    : row.config;
   const [command, args] = pinned(0, process.execPath, [...profile, script, name, JSON.stringify(config)]);
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {

@@ -1,9 +1,9 @@
 /**
- * A process-wide cap on zlib operations in flight.
+ * A process-wide cap on zlib operations in flight on the thread pool (those over `syncLimit`;
+ * smaller ones run on the main thread, one at a time, and need no slot).
  *
- * Why: each compression or decompression runs on libuv's thread pool with its own input and
- * output buffers. Thousands of connections compressing at once (a broadcast to every client,
- * say) would start thousands of operations together, and the memory they hold at once, plus
+ * Why: each compression or decompression there runs with its own input and output buffers.
+ * Thousands of connections compressing at once (a broadcast to every client, say) would start thousands of operations together, and the memory they hold at once, plus
  * the heap fragmentation it leaves behind, grows with the number of connections rather than
  * with the work the pool can actually do (the failure reported against `ws` in
  * websockets/ws#1369, which its `lib/limiter.js` answers the same way). Capping the operations
