@@ -75,7 +75,7 @@ export const DEFAULT_CONCURRENCY = 10;
 /**
  * A thread-pool round trip costs 10-25 µs of CPU on a busy core, a third of zlib's own work on a
  * 16 KiB JSON message; up to 32 KiB, doing the work at once holds the event loop for at most
- * about 0.25 ms of JSON or text and 0.7 ms of incompressible bytes (docs/profiles/deflate.md).
+ * about 0.12 ms of JSON or text and 0.7 ms of incompressible bytes (docs/profiles/deflate.md).
  */
 export const DEFAULT_SYNC_LIMIT = 32 * 1024;
 /** RFC 7692 §7.1.2: window bits range over 8-15; 15 (32 KiB) is what a peer assumes by default. */

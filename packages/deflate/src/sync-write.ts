@@ -8,8 +8,9 @@ import { kEnded, kOwner, type OwnedStream, type ZlibInternals, type ZlibOwner } 
  * Why: an asynchronous zlib write is at least one round trip through libuv's thread pool (queue
  * the work, wake a thread, wake the event loop, run the stream's callback machinery), 10-25 µs
  * of CPU each when the process shares its core with the pool, and one more per output chunk:
- * a 16 KiB JSON message cost 130 µs of server CPU where zlib's own work on it is about 65 µs
- * (docs/profiles/deflate.md). Run here, the message costs zlib's work and a copy of its output.
+ * echoing a 16 KiB JSON message took 3 of them (7 with context takeover's 4 KiB chunks) and 147
+ * (186) µs of server CPU, where zlib's own work on it is about 65 µs (docs/profiles/deflate.md).
+ * Run here, the message costs zlib's work and a copy of its output.
  *
  * Node's streams have no public synchronous write that keeps the stream open (`_processChunk`
  * without a callback closes it after one use, as `zlib.deflateRawSync` does), so this calls the
