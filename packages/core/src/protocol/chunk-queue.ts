@@ -1,3 +1,6 @@
+import { HEADROOM, HEADROOM_MIN_PAYLOAD } from './headroom';
+import { copyUnmasking, rotateMask, unmaskPayloadFrom } from './mask';
+
 /** Socket chunks below this size are copied into a shared block rather than queued as they are. */
 const SMALL_CHUNK = 1024;
 const BLOCK_SIZE = 16 * 1024;
@@ -83,6 +86,54 @@ export class ChunkQueue {
     return payload;
   }
 
+  /**
+   * The next `length` bytes, unmasked with the frame's `mask` but for the first `plain` (unmasked
+   * in place already): a view unmasked in place when they sit in one chunk, else one copy that
+   * unmasks as it goes (a large one with HEADROOM spare bytes in front, see headroom.ts).
+   */
+  readUnmasked(length: number, mask: number, plain: number): Buffer {
+    if (length <= this.chunks[0].length - this.offset) {
+      const view = this.read(length);
+      unmaskPayloadFrom(view, mask, plain);
+      return view;
+    }
+    const payload = length >= HEADROOM_MIN_PAYLOAD ? allocWithHeadroom(length) : Buffer.allocUnsafe(length);
+    this.moveInto(payload, 0, length, mask, plain);
+    return payload;
+  }
+
+  /**
+   * The free bytes `readUnmasked(length, …)` will leave right before what it returns, where the
+   * frame header read last took `headerLength` bytes: that header, when it sits in the same
+   * chunk just before the payload (bytes further back may be views handed out already).
+   */
+  headroomBefore(length: number, headerLength: number): number {
+    if (length > this.chunks[0].length - this.offset) return length >= HEADROOM_MIN_PAYLOAD ? HEADROOM : 0;
+    return this.offset >= headerLength ? headerLength : 0;
+  }
+
+  /**
+   * Moves the next `length` bytes of a frame's payload into `target`, where they belong from
+   * payload byte `at` on, unmasking with the frame's `mask` all but bytes below `plain`.
+   */
+  moveInto(target: Buffer, at: number, length: number, mask: number, plain: number): void {
+    this.length -= length;
+    const end = at + length;
+    while (at < end) {
+      const chunk = this.chunks[0];
+      const take = Math.min(chunk.length - this.offset, end - at);
+      const piece =
+        this.offset === 0 && take === chunk.length ? chunk : chunk.subarray(this.offset, this.offset + take);
+      copyUnmasked(piece, target, at, mask, plain);
+      at += take;
+      this.offset += take;
+      if (this.offset === chunk.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    }
+  }
+
   private appendToBlock(chunk: Buffer): void {
     const last = this.chunks.length - 1;
     const block = this.block;
@@ -101,5 +152,23 @@ export class ChunkQueue {
     this.blockUsed = chunk.length;
     this.blockView = fresh.subarray(0, chunk.length);
     this.chunks.push(this.blockView);
+  }
+}
+
+/** A Buffer of `length` bytes with HEADROOM spare bytes in front of it. */
+export function allocWithHeadroom(length: number): Buffer {
+  return Buffer.allocUnsafe(HEADROOM + length).subarray(HEADROOM);
+}
+
+/** `piece`, payload bytes from `at` on, into `target` at `at`: bytes below `plain` as they are, the rest unmasked. */
+export function copyUnmasked(piece: Buffer, target: Buffer, at: number, mask: number, plain: number): void {
+  if (at >= plain) {
+    copyUnmasking(piece, rotateMask(mask, at), target, at);
+  } else if (at + piece.length <= plain) {
+    piece.copy(target, at);
+  } else {
+    const split = plain - at;
+    piece.copy(target, at, 0, split);
+    copyUnmasking(piece.subarray(split), rotateMask(mask, plain), target, plain);
   }
 }

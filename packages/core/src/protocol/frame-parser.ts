@@ -1,8 +1,9 @@
-import { ChunkQueue } from './chunk-queue';
+import { ChunkQueue, allocWithHeadroom, copyUnmasked } from './chunk-queue';
 import { Opcode } from './constants';
 import { WebSocketError } from './errors';
 import { checkFrameHeader, nonMinimalLength } from './frame-header';
-import { rotateMask, unmaskPayload, unmaskPayloadFrom } from './mask';
+import { HEADROOM, HEADROOM_MIN_PAYLOAD, offerHeadroom } from './headroom';
+import { rotateMask, unmaskPayload } from './mask';
 
 /**
  * Streaming parser for client frames (RFC 6455 §5.2), or server frames with `fromServer`. Chunks may be cut anywhere. Every rule
@@ -19,6 +20,11 @@ import { rotateMask, unmaskPayload, unmaskPayloadFrom } from './mask';
  * that decode frames in pieces), the arrived part of a data frame is taken out of the buffer
  * instead and handed to `onFramePiece`; `onFrame` then gets only the rest. A frame that arrives
  * whole in one chunk goes through neither.
+ *
+ * A large frame that spans chunks is copied out of them unmasked in one pass: once a quarter of
+ * it has come, into a Buffer of its full size that each later chunk is copied into as it
+ * arrives (`fill`), so the socket's chunks are let go at once and each is read while still in
+ * cache; text pieces are then shown to `onTextPayload` from that Buffer.
  */
 export interface FrameHandler {
   /**
@@ -75,6 +81,12 @@ const EMPTY = Buffer.alloc(0);
  */
 const SMALL_PIECES_PER_MESSAGE = 64;
 const SMALL_PIECE = 256;
+/**
+ * Frames from this size are filled as they arrive, once a quarter of the payload has come: a
+ * header alone never makes the parser hold more than four times what the peer sent.
+ */
+const FILL_MIN = 16 * 1024;
+const FILL_START_SHARE = 4;
 
 /**
  * The streaming client-frame parser described at {@link FrameHandler}: push socket chunks in,
@@ -101,6 +113,9 @@ export class FrameParser {
   private mask = 0;
   /** Payload bytes of this frame already unmasked and shown to `onTextPayload`. */
   private reported = 0;
+  /** The frame's payload being filled as chunks come (see FILL_MIN), and its bytes so far. */
+  private fill: Buffer | null = null;
+  private filled = 0;
 
   // The message being read: opcode of its first frame (0 = none in progress), bytes so far.
   private messageOpcode = 0;
@@ -123,6 +138,10 @@ export class FrameParser {
    */
   push(chunk: Buffer): void {
     if (this.state === State.Stopped || chunk.length === 0) return;
+    if (this.fill !== null) {
+      this.fillFrom(chunk);
+      return;
+    }
     this.input.push(chunk);
     if (this.state !== State.Paused) this.parse();
   }
@@ -142,6 +161,7 @@ export class FrameParser {
     this.state = State.Stopped;
     this.input.clear();
     this.reported = 0;
+    this.fill = null;
   }
 
   /** True while parsing waits (for an asynchronous extension); pushed chunks are kept meanwhile. */
@@ -182,6 +202,11 @@ export class FrameParser {
           break;
         case State.Payload:
           if (input.length < this.payloadLength) {
+            if (this.fill !== null) return; // resumed while filling: the next chunk goes on
+            if (this.fillIsDue()) {
+              this.startFill();
+              return;
+            }
             // Everything buffered belongs to this frame; show what is new (RFC 6455 §8.1).
             if (this.streamText && input.length > this.reported && this.isText()) this.reportText();
             else if (this.streamPieces && input.length > 0 && this.opcode < 0x8 && this.pieceIsDue()) this.emitPiece();
@@ -242,15 +267,29 @@ export class FrameParser {
   }
 
   private emitFrame(): boolean {
-    const payload = this.payloadLength === 0 ? EMPTY : this.input.read(this.payloadLength);
+    const length = this.payloadLength;
+    if (length === 0) return this.deliver(EMPTY, 0);
+    const headroom = this.isWholeLargeMessage() ? this.input.headroomBefore(length, clientHeaderLength(length)) : 0;
+    // Bytes shown to onTextPayload were unmasked in place as they came: only the rest is masked.
     const reported = this.reported;
-    if (reported === 0) {
-      unmaskPayload(payload, this.mask);
-    } else {
-      // Bytes shown to onTextPayload were unmasked in place as they came: only the rest is masked.
-      this.reported = 0;
-      unmaskPayloadFrom(payload, this.mask, reported);
-    }
+    const payload = this.input.readUnmasked(length, this.mask, reported);
+    this.reported = 0;
+    if (headroom > 0) offerHeadroom(payload, headroom);
+    return this.deliver(payload, reported);
+  }
+
+  /**
+   * A message in one data frame, large enough to be written behind its header as a chunk of its
+   * own (headroom.ts); a client writes masked copies, so only a server offers headroom.
+   */
+  private isWholeLargeMessage(): boolean {
+    return (
+      this.fin && this.opcode !== Opcode.Continuation && this.payloadLength >= HEADROOM_MIN_PAYLOAD && !this.fromServer
+    );
+  }
+
+  /** Hands a frame over, its payload unmasked; false when parsing must not go on now. */
+  private deliver(payload: Buffer, reported: number): boolean {
     const opcode = this.opcode;
     const fin = this.fin;
     const rsv = this.rsv;
@@ -297,6 +336,51 @@ export class FrameParser {
     }
   }
 
+  /** A data frame too large to copy out of the chunks at its end (streamPieces takes its own path). */
+  private fillIsDue(): boolean {
+    const length = this.payloadLength;
+    return length >= FILL_MIN && this.input.length * FILL_START_SHARE >= length && !this.streamPieces;
+  }
+
+  /** Moves the frame's bytes so far into a Buffer of its size, which the next chunks fill. */
+  private startFill(): void {
+    const fill = allocWithHeadroom(this.payloadLength);
+    const reported = this.reported; // unmasked in place already, as shown to onTextPayload
+    const length = this.input.length;
+    this.input.moveInto(fill, 0, length, this.mask, reported);
+    this.fill = fill;
+    this.filled = length;
+    if (length > reported && this.streamText && this.isText()) this.reportFilled(reported);
+  }
+
+  /**
+   * A chunk while filling: this frame's bytes are copied in, unmasked; once it is complete the
+   * rest of the chunk is queued before the frame goes out, so a throwing handler loses nothing.
+   */
+  private fillFrom(chunk: Buffer): void {
+    const fill = this.fill!;
+    const at = this.filled;
+    const take = Math.min(chunk.length, fill.length - at);
+    copyUnmasked(take === chunk.length ? chunk : chunk.subarray(0, take), fill, at, this.mask, 0);
+    this.filled = at + take;
+    if (this.filled < fill.length) {
+      if (this.streamText && this.isText()) this.reportFilled(at);
+      return;
+    }
+    if (take < chunk.length) this.input.push(chunk.subarray(take));
+    this.fill = null;
+    const reported = this.reported;
+    this.reported = 0;
+    if (this.isWholeLargeMessage()) offerHeadroom(fill, HEADROOM);
+    if (this.deliver(fill, reported)) this.parse();
+  }
+
+  /** Shows the filled bytes from `from` on to `onTextPayload`. */
+  private reportFilled(from: number): void {
+    this.reported = this.filled;
+    this.handler.onTextPayload!(this.fill!.subarray(from, this.filled));
+  }
+
   /** Small pieces go out while the message has had few of them (see SMALL_PIECES_PER_MESSAGE). */
   private pieceIsDue(): boolean {
     return this.input.length >= SMALL_PIECE || this.smallPieces < SMALL_PIECES_PER_MESSAGE;
@@ -338,4 +422,9 @@ export class FrameParser {
     this.handler.onParseError(error);
     return false;
   }
+}
+
+/** Bytes of a masked frame's header and key before a payload of `length` bytes (RFC 6455 §5.2). */
+function clientHeaderLength(length: number): number {
+  return (length < 126 ? 2 : length < 0x10000 ? 4 : 10) + 4;
 }

@@ -1,4 +1,5 @@
 import { Opcode } from './constants';
+import { takeHeadroom } from './headroom';
 import { maskInto, unmask } from './mask';
 import { nextMaskKey } from './mask-keys';
 import { utf8Length, writeUtf8 } from './text-codec';
@@ -94,6 +95,13 @@ function pushFrame(
     const frame = Buffer.allocUnsafe(headerLength + payload.length);
     writeFrameHeader(frame, 0, opcode, fin, rsv, payload.length);
     payload.copy(frame, headerLength);
+    sink.push(frame, callback);
+    return;
+  }
+  // A message received just now and sent on as it came: the header goes in the bytes before it.
+  const frame = takeHeadroom(payload, headerLength);
+  if (frame !== null) {
+    writeFrameHeader(frame, 0, opcode, fin, rsv, payload.length);
     sink.push(frame, callback);
     return;
   }

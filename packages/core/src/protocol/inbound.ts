@@ -3,6 +3,7 @@ import { WebSocketError } from './errors';
 import { FrameParser, type FrameHandler } from './frame-parser';
 import { MessageAssembler } from './message-assembler';
 import type { ProtocolHandler } from './protocol-handler';
+import { forgetHeadroom } from './headroom';
 import { forgetText } from './text-codec';
 import type { DecodeCallback } from '../extension/extension';
 import type { ExtensionChain } from '../extension/chain';
@@ -72,6 +73,7 @@ export class Inbound implements FrameHandler {
   push(chunk: Buffer): void {
     this.parser.push(chunk);
     forgetText();
+    forgetHeadroom();
   }
 
   /** Parses what is still buffered (after a listener threw, or a decode finished). */

@@ -53,8 +53,29 @@ export function maskInto(source: Buffer, mask: number, target: Buffer, offset: n
   unmask(target, mask, offset, source.length);
 }
 
+/**
+ * Copies received bytes into `target` at `offset` and unmasks them there (`mask` as seen from
+ * their first byte), leaving `source` as it was. A copy and then an unmask of the copy while it
+ * is in cache, not the native one-pass `mask`: on fresh memory that byte-word loop is slower
+ * than memcpy's (64 KiB echo, perf: 20.8% of the server's time against 13.9% + 3.0%).
+ */
+export function copyUnmasking(source: Buffer, mask: number, target: Buffer, offset: number): void {
+  source.copy(target, offset);
+  if (mask === 0) return; // a server frame (no key), or the rare all-zero key
+  if (nativeUnmask !== null && source.length >= NATIVE_THRESHOLD) {
+    nativeMask.writeUInt32BE(mask, 0);
+    nativeUnmask(target.subarray(offset, offset + source.length), nativeMask);
+  } else {
+    unmask(target, mask, offset, source.length);
+  }
+}
+
 /** Unmasks a frame payload in place from byte `from` on, where the bytes before are unmasked already. */
 export function unmaskPayloadFrom(payload: Buffer, mask: number, from: number): void {
+  if (from === 0) {
+    unmaskPayload(payload, mask); // the usual case: no view to make
+    return;
+  }
   const rotated = rotateMask(mask, from);
   if (nativeUnmask !== null && payload.length - from >= NATIVE_THRESHOLD)
     unmaskPayload(payload.subarray(from), rotated);
