@@ -182,8 +182,8 @@ export class Inbound implements FrameHandler {
       return;
     }
     if (!fin) return;
-    if (isText && !this.textAsBuffer) this.handler.onMessage(assembler.takeText(), false);
-    else this.handler.onMessage(assembler.take(), !isText);
+    if (!isText) this.handler.onMessage(assembler.take(), true);
+    else this.handler.onMessage(this.textAsBuffer ? assembler.takeTextBytes() : assembler.takeText(), false);
   }
 }
 

@@ -1,6 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { WebSocketError } from './errors';
-import { decodeText } from './text-codec';
+import { decodeText, rememberValidText } from './text-codec';
 import { Utf8Validator } from './utf8';
 
 /** Fragments below this size are copied into shared blocks rather than kept as views. */
@@ -105,6 +105,13 @@ export class MessageAssembler {
   takeText(): string {
     const ascii = this.ascii;
     return decodeText(this.take(), ascii);
+  }
+
+  /** The whole (validated) text message as its bytes, remembered as valid (see text-codec.ts). */
+  takeTextBytes(): Buffer {
+    const bytes = this.take();
+    rememberValidText(bytes);
+    return bytes;
   }
 
   reset(): void {

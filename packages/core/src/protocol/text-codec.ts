@@ -80,10 +80,27 @@ export function writeUtf8(target: Buffer, offset: number, text: string, length: 
   target.write(text, offset, length, length === text.length ? 'latin1' : 'utf8');
 }
 
+/**
+ * The bytes of the text message handed to the application just now (`textMessages: 'buffer'`),
+ * validated already: sending them back as text needs no second `isUtf8` pass (1.3 us per 64 KiB,
+ * 15 us per MiB). Let go with the remembered string.
+ */
+let validText: Buffer | null = null;
+
+export function rememberValidText(bytes: Buffer): void {
+  validText = bytes;
+}
+
+/** True when `bytes` is the text message just received (see `rememberValidText`). */
+export function isReceivedText(bytes: Buffer): boolean {
+  return bytes === validText;
+}
+
 /** Lets go of the remembered string (at the end of each `Protocol.receive`). */
 export function forgetText(): void {
   remembered = null;
   rememberedBytes = null;
+  validText = null;
 }
 
 function remember(text: string, length: number, bytes: Buffer | null): void {

@@ -21,6 +21,7 @@ import type { ConnectionOwner, ConnectionSetup, SendData, SendOptions } from './
 import type { ConnectionEvents } from './events';
 import { outputBatch } from './output-batch';
 import { PAUSED_FOR_EXTENSION, PAUSED_FOR_OUTPUT, FlowControl, type FlowHost } from './flow-control';
+import { isReceivedText } from '../protocol/text-codec';
 import { toBuffer } from './to-buffer';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
 import type { TransportKind } from './transport';
@@ -164,7 +165,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
       return this.queued(status);
     }
     const payload = toBuffer(data);
-    if (options?.binary === false && !isUtf8(payload)) {
+    if (options?.binary === false && !isReceivedText(payload) && !isUtf8(payload)) {
       throw new TypeError('send(…, { binary: false }) needs valid UTF-8 data');
     }
     const status = admit(this.limits, this.bufferedAmount, payload.length);

@@ -7,6 +7,7 @@
  */
 import { FrameParser, Opcode, type FrameHandler, type WebSocketError } from '@ws/core';
 import { copyUnmasking } from '../../src/protocol/mask';
+import { isReceivedText } from '../../src/protocol/text-codec';
 import { SansIo } from '../helpers/sans-io-harness';
 import { cutAt, hex, masked, prng, randomBytes } from '../helpers/sans-io-frames';
 
@@ -207,5 +208,27 @@ describe('copyUnmasking equals a copy and the byte loop', () => {
       if (offset > 0) expect(target[offset - 1]).toBe(0xee);
     }
     expect(source.equals(original)).toBe(true);
+  });
+});
+
+describe("textMessages: 'buffer': the text just received is known valid (text-codec.ts)", () => {
+  it('while its listener runs, and no longer once the receive call returned', () => {
+    const io = new SansIo({ textAsBuffer: true });
+    let during = false;
+    let kept: Buffer | null = null;
+    io.handler.onMessageHook = (data) => {
+      kept = data as Buffer;
+      during = isReceivedText(kept);
+    };
+    io.receive(masked(Opcode.Text, 'héllo', { key: KEY }));
+    expect([during, isReceivedText(kept!), kept!.toString()]).toEqual([true, false, 'héllo']);
+  });
+
+  it('never for binary', () => {
+    const io = new SansIo({ textAsBuffer: true });
+    let during = true;
+    io.handler.onMessageHook = (data) => (during = isReceivedText(data as Buffer));
+    io.receive(masked(Opcode.Binary, 'abc', { key: KEY }));
+    expect(during).toBe(false);
   });
 });
