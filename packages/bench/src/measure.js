@@ -21,9 +21,7 @@ function generatorKind(mode, options) {
       const result = await runLoadgen(mode, { ...args, duration: timing.duration, warmup: timing.warmup });
       const value = scenario.metric === 'bytesPerSecond' ? result.bytesPerSecond / 1e6 : result[scenario.metric];
       const extra =
-        mode === 'latency'
-          ? { p50: result.p50, p99Written: result.p99_written, lagP99: result.lag_p99 }
-          : undefined;
+        mode === 'latency' ? { p50: result.p50, p99Written: result.p99_written, lagP99: result.lag_p99 } : undefined;
       return { value, cpu: result.cpu, extra };
     },
     teardown: ({ server }) => stopServer(server),
