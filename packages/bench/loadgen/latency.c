@@ -10,6 +10,9 @@
  * timeout and the clock, so the generator never sleeps and sends within a microsecond or two of
  * the schedule. What the generator adds is reported apart: `lag` (written - scheduled) and
  * `p99_written` (reply - written), next to the row's `p99` (reply - scheduled).
+ *
+ * Frames are binary, the stamp 8 raw bytes; with `--text` they are text and the stamp is the
+ * time since the start in 8 ASCII characters of 6 bits each (valid UTF-8 for any validator).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,11 +35,35 @@ typedef struct {
 } recorder_t;
 
 static recorder_t recorder;
+static int text_stamps;
+
+static const char DIGITS[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void encode_stamp(uint64_t scheduled, uint8_t out[8]) {
+  if (!text_stamps) {
+    memcpy(out, &scheduled, 8);
+    return;
+  }
+  uint64_t since = scheduled - recorder.base;
+  for (int i = 7; i >= 0; i--, since >>= 6) out[i] = (uint8_t)DIGITS[since & 63];
+}
+
+static uint64_t decode_stamp(const uint8_t in[8]) {
+  uint64_t value = 0;
+  if (!text_stamps) {
+    memcpy(&value, in, 8);
+    return value;
+  }
+  for (int i = 0; i < 8; i++) {
+    const char *at = strchr(DIGITS, in[i]);
+    value = (value << 6) | (uint64_t)(at ? at - DIGITS : 0);
+  }
+  return recorder.base + value;
+}
 
 static void on_echo(void *context, const uint8_t head[8]) {
   (void)context;
-  uint64_t scheduled;
-  memcpy(&scheduled, head, 8);
+  uint64_t scheduled = decode_stamp(head);
   if (scheduled < recorder.measure_from || recorder.count == recorder.capacity) return;
   uint64_t now = now_ns();
   /* A stamp is base + n * interval: n finds the message's write time without a second stamp. */
@@ -55,7 +82,8 @@ static void queue(conn_t *c, const uint8_t *frame, size_t length, size_t header,
   }
   uint8_t *at = c->out + c->out_fill;
   memcpy(at, frame, length);
-  const uint8_t *stamp = (const uint8_t *)&scheduled;
+  uint8_t stamp[8];
+  encode_stamp(scheduled, stamp);
   for (int i = 0; i < 8; i++) at[header + i] = stamp[i] ^ c->mask[i & 3];
   c->out_fill += length;
 }
@@ -89,6 +117,7 @@ int run_latency(const options_t *o) {
   size_t payload_length;
   uint8_t *payload = load_payload(o, &payload_length);
   if (payload_length < 8) fail("latency needs payloads of 8 bytes or more");
+  text_stamps = o->text;
   /* Timers of this thread (epoll_wait's timeout) fire when asked, not up to 50 us later. */
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   int epfd = epoll_create1(0);
@@ -98,7 +127,7 @@ int run_latency(const options_t *o) {
   size_t frame_length = 0, header = frame_header_length(payload_length);
   for (int i = 0; i < o->connections; i++) {
     for (int k = 0; k < 4; k++) conns[i].mask[k] = (uint8_t)(i * 31 + k * 17 + 1);
-    frames[i] = masked_frame(payload, payload_length, 2, 0, conns[i].mask, &frame_length);
+    frames[i] = masked_frame(payload, payload_length, o->text ? 1 : 2, 0, conns[i].mask, &frame_length);
   }
   recorder.capacity = (size_t)(o->rate * (o->duration + 1)) + 1024;
   recorder.samples = malloc(recorder.capacity * sizeof(uint64_t));

@@ -96,6 +96,7 @@ typedef struct {
   double rate;
   int send_one;
   int spin;              /* latency: poll the clock instead of sleeping on a timerfd */
+  int text;              /* latency: text frames, ASCII stamps */
   uint64_t min_messages; /* echo, storm: run past the duration (up to 5x) until this many */
 } options_t;
 

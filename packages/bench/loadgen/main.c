@@ -1,7 +1,7 @@
 /*
  * loadgen <echo|storm|latency|hold> --port P [--host H] [--connections N] [--window W]
  *         [--size BYTES] [--binary] [--payload-file F] [--rsv1] [--header "Name: value"]
- *         [--duration S] [--warmup S] [--min-messages N] [--parallel N] [--rate MSG_PER_S] [--spin] [--send-one]
+ *         [--duration S] [--warmup S] [--min-messages N] [--parallel N] [--rate MSG_PER_S] [--spin] [--text] [--send-one]
  * Prints one JSON object per result on stdout; progress and errors go to stderr.
  */
 #include <signal.h>
@@ -58,6 +58,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--rsv1")) o.rsv1 = 1;
     else if (!strcmp(a, "--send-one")) o.send_one = 1;
     else if (!strcmp(a, "--spin")) o.spin = 1;
+    else if (!strcmp(a, "--text")) o.text = 1;
     else {
       i++;
       if (!strcmp(a, "--port")) o.target.port = atoi(v);

@@ -18,7 +18,9 @@ function generatorKind(mode, options) {
     // A longer first run lets the JIT settle before any sample counts.
     warm: (_scenario, { args }, timing) => runLoadgen(mode, { ...args, duration: timing.firstWarmup, warmup: 0 }),
     async sample(scenario, { args }, timing) {
-      const result = await runLoadgen(mode, { ...args, duration: timing.duration, warmup: timing.warmup });
+      // A row may ask for longer samples (scenarios.js, `durationScale`) when its figure is noise-bound.
+      const duration = timing.duration * (scenario.durationScale || 1);
+      const result = await runLoadgen(mode, { ...args, duration, warmup: timing.warmup });
       const value = scenario.metric === 'bytesPerSecond' ? result.bytesPerSecond / 1e6 : result[scenario.metric];
       const extra =
         mode === 'latency' ? { p50: result.p50, p99Written: result.p99_written, lagP99: result.lag_p99 } : undefined;
