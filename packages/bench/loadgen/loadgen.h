@@ -95,6 +95,8 @@ typedef struct {
   int parallel;
   double rate;
   int send_one;
+  int spin;              /* latency: poll the clock instead of sleeping on a timerfd */
+  int text;              /* latency: text frames, ASCII stamps */
   uint64_t min_messages; /* echo, storm: run past the duration (up to 5x) until this many */
 } options_t;
 
@@ -102,6 +104,7 @@ int run_echo(const options_t *o);
 int run_storm(const options_t *o);
 int run_latency(const options_t *o);
 int run_hold(const options_t *o);
+int run_serve(const options_t *o); /* a C echo server: the floor of the latency row */
 
 /* The payload of the messages sent: --payload-file's bytes, else `size` bytes of 'x' or random. */
 uint8_t *load_payload(const options_t *o, size_t *length);

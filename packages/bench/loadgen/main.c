@@ -1,7 +1,7 @@
 /*
  * loadgen <echo|storm|latency|hold> --port P [--host H] [--connections N] [--window W]
  *         [--size BYTES] [--binary] [--payload-file F] [--rsv1] [--header "Name: value"]
- *         [--duration S] [--warmup S] [--min-messages N] [--parallel N] [--rate MSG_PER_S] [--send-one]
+ *         [--duration S] [--warmup S] [--min-messages N] [--parallel N] [--rate MSG_PER_S] [--spin] [--text] [--send-one]
  * Prints one JSON object per result on stdout; progress and errors go to stderr.
  */
 #include <signal.h>
@@ -57,6 +57,8 @@ int main(int argc, char **argv) {
     if (!strcmp(a, "--binary")) o.binary = 1;
     else if (!strcmp(a, "--rsv1")) o.rsv1 = 1;
     else if (!strcmp(a, "--send-one")) o.send_one = 1;
+    else if (!strcmp(a, "--spin")) o.spin = 1;
+    else if (!strcmp(a, "--text")) o.text = 1;
     else {
       i++;
       if (!strcmp(a, "--port")) o.target.port = atoi(v);
@@ -79,7 +81,7 @@ int main(int argc, char **argv) {
       }
     }
   }
-  if (o.target.port <= 0 || o.connections <= 0 || o.window <= 0) {
+  if ((o.target.port <= 0 && strcmp(argv[1], "serve")) || o.connections <= 0 || o.window <= 0) {
     fprintf(stderr, "loadgen: --port, --connections and --window must be positive\n");
     return 1;
   }
@@ -88,6 +90,7 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "storm")) return run_storm(&o);
   if (!strcmp(mode, "latency")) return run_latency(&o);
   if (!strcmp(mode, "hold")) return run_hold(&o);
+  if (!strcmp(mode, "serve")) return run_serve(&o);
   fprintf(stderr, "loadgen: unknown mode %s\n", mode);
   return 1;
 }

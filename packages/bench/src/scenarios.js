@@ -82,11 +82,14 @@ const SCENARIOS = [
     { min: 1 },
     { quick: false },
   ),
+  // Bound by the round trip (both processes' wake-ups), not by either side's CPU: a sample's rate
+  // moves by 5 to 7% from one round to the next (docs/profiles/latency.md), so samples are 2x long.
   echo(
     'echo-64-1',
     'echo 64 B, one message in flight per connection (100)',
     { connections: 100, window: 1, size: 64 },
     { min: 1.1 },
+    { durationScale: 2 },
   ),
   {
     id: 'handshakes',
@@ -214,6 +217,8 @@ const SCENARIOS = [
     impls: ALL,
     params: { connections: 50, rate: 20000, size: KiB },
     target: { max: 0.8 },
+    // The 1% tail of 30,000 messages is 300 of them, a few scavenges' worth: twice as many samples.
+    durationScale: 2,
   },
   {
     // Our client (`connect()` from @ws/core, issue 18) against ws's, both on a ws server;

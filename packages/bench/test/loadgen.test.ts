@@ -90,3 +90,45 @@ test('counts the masked echoes of a byte-copying server', async () => {
     raw.close();
   }
 });
+
+describe('loadgen latency (open loop, polling its clock)', () => {
+  let server: Server;
+  let texts = 0;
+  let binaries = 0;
+
+  beforeAll(async () => {
+    // Default string delivery: a text stamp that is not valid UTF-8 would fail the connection.
+    server = new Server({ host: '127.0.0.1', port: 0 });
+    server.on('message', (data, connection, isBinary) => {
+      if (isBinary) binaries++;
+      else if (typeof data === 'string') texts++;
+      connection.send(data, { binary: isBinary });
+    });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  });
+  afterAll(() => server.close());
+
+  test.each([{ text: false }, { text: true }])('gets back every message it sent, text: $text', async ({ text }) => {
+    const port = (server.address() as AddressInfo).port;
+    const before = texts + binaries;
+    const result = await runLoadgen('latency', {
+      port,
+      connections: 4,
+      rate: 2000,
+      size: 64,
+      spin: true,
+      text,
+      duration: 0.5,
+      warmup: 0.1,
+    });
+    expect(result.sent).toBeGreaterThan(800);
+    expect(result.messages).toBe(result.sent);
+    expect(texts + binaries - before).toBeGreaterThanOrEqual(result.sent);
+    // Stamps decode to times since they were sent: a round trip, not garbage.
+    expect(result.p50).toBeGreaterThan(0);
+    expect(result.max).toBeLessThan(1e6);
+    expect(result.lag_p50).toBeGreaterThanOrEqual(0);
+    expect(result.p50_written).toBeLessThanOrEqual(result.p50);
+    expect(text ? texts : binaries).toBeGreaterThan(0);
+  });
+});
