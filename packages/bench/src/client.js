@@ -5,7 +5,7 @@ require('../ts-register');
 const { once } = require('node:events');
 
 const impl = process.argv[2];
-const { port, connections, window, size, duration } = JSON.parse(process.argv[3]);
+const { port, connections, window, size, duration, serverPid } = JSON.parse(process.argv[3]);
 const url = `ws://127.0.0.1:${port}/`;
 
 /** A client as { send, onMessage }, whichever library made it. */
@@ -23,6 +23,17 @@ async function open() {
   return { send: (data) => connection.send(data), onMessage: (listener) => connection.on('message', listener) };
 }
 
+/** utime + stime of `pid` in clock ticks (100 a second on Linux), or null without a pid or /proc. */
+function ticksOf(pid) {
+  if (pid === undefined) return null;
+  try {
+    const fields = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
 (async () => {
   const payload = 'x'.repeat(size);
   const clients = await Promise.all(Array.from({ length: connections }, open));
@@ -38,11 +49,15 @@ async function open() {
   await new Promise((resolve) => setTimeout(resolve, 200));
   counting = true;
   const cpu = process.cpuUsage();
+  const serverTicks = ticksOf(serverPid);
   const started = process.hrtime.bigint();
   await new Promise((resolve) => setTimeout(resolve, duration * 1000));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
-  process.stdout.write(JSON.stringify({ rate: received / seconds, cpu: (used.user + used.system) / 1e6 / seconds }));
+  const result = { rate: received / seconds, cpu: (used.user + used.system) / 1e6 / seconds };
+  // The server's share too, when given its pid: how the client writes changes the server's cost.
+  if (serverTicks !== null) result.serverCpu = (ticksOf(serverPid) - serverTicks) / 100 / seconds;
+  process.stdout.write(JSON.stringify(result));
   process.exit(0);
 })().catch((error) => {
   console.error(error);
