@@ -1,6 +1,6 @@
 'use strict';
 // The client-side row: client.js, in a Node process on core 1, runs the client under test
-// (ours: `connect()` from @ws/core; ws: `new WebSocket()`) against a ws server on core 0.
+// (ours: `connect()` from @ws/core; ws: `new WebSocket()`) against this library's server on core 0 (a ws server saturates before either client).
 // It runs once @ws/core exports `connect` (issue 18); until then the row says why it is empty.
 const { spawn } = require('node:child_process');
 const path = require('node:path');

@@ -221,10 +221,10 @@ const SCENARIOS = [
     durationScale: 2,
   },
   {
-    // Our client (`connect()` from @ws/core, issue 18) against ws's, both on a ws server;
+    // Our client (`connect()` from @ws/core, issue 18) against ws's, both on our server (a ws server saturated first);
     // runs only once @ws/core exports `connect`.
     id: 'client-echo',
-    name: 'client echo 64 B, 50 connections x 16 in flight, against a ws server',
+    name: 'client echo 64 B, 50 connections x 16 in flight, against our server',
     kind: 'client',
     metric: 'rate',
     unit: 'msg/s',
