@@ -78,7 +78,9 @@ function renderMethod(meta) {
       '101, send a close frame, wait for the close and the end of the stream; 32 at a time); memory (RSS growth of the server ' +
       'process per connection, measured after `global.gc()`, once 200 connections have come and gone); fan-out (N connections held by the generator, the server sends ' +
       'M messages, 10 per event-loop turn (1 for deflate); deliveries/s until every connection has every message); open-loop ' +
-      'latency (a fixed total rate, each payload stamped with its scheduled send time, so late sends count).',
+      'latency (a fixed total rate, each payload stamped with its scheduled send time, so late sends count; the generator ' +
+      "polls its clock rather than sleeping on a timer, whose late wake-ups on this VM were counted as the server's); " +
+      "client echo (our client and ws's, each in a Node process on core 1, against this library's server).",
     '- **Deflate rows**: both servers with default permessage-deflate options (`deflate()` of `@ws/deflate`; `ws` with ' +
       '`perMessageDeflate: true`); the client offers are in `packages/bench/src/scenarios.js` (the broadcast row asks for ' +
       "`server_no_context_takeover`, which makes every connection's output identical). The client sends a 16 KiB JSON " +
