@@ -3,7 +3,7 @@ import { Opcode } from './constants';
 import { WebSocketError } from './errors';
 import { checkFrameHeader, nonMinimalLength } from './frame-header';
 import { HEADROOM, HEADROOM_MIN_PAYLOAD, offerHeadroom } from './headroom';
-import { rotateMask, unmaskPayload } from './mask';
+import { rotateMask, unmaskPayload, unmaskPayloadFrom } from './mask';
 
 /**
  * Streaming parser for client frames (RFC 6455 §5.2), or server frames with `fromServer`. Chunks may be cut anywhere. Every rule
@@ -202,10 +202,12 @@ export class FrameParser {
           break;
         case State.Payload:
           if (input.length < this.payloadLength) {
-            if (this.fill !== null) return; // resumed while filling: the next chunk goes on
-            if (this.fillIsDue()) {
-              this.startFill();
-              return;
+            if (this.payloadLength >= FILL_MIN) {
+              if (this.fill !== null) return; // resumed while filling: the next chunk goes on
+              if (this.fillIsDue()) {
+                this.startFill();
+                return;
+              }
             }
             // Everything buffered belongs to this frame; show what is new (RFC 6455 §8.1).
             if (this.streamText && input.length > this.reported && this.isText()) this.reportText();
@@ -268,7 +270,18 @@ export class FrameParser {
 
   private emitFrame(): boolean {
     const length = this.payloadLength;
-    if (length === 0) return this.deliver(EMPTY, 0);
+    if (length < HEADROOM_MIN_PAYLOAD) {
+      // Most frames: a view, or one copy when cut across chunks, unmasked in place.
+      const payload = length === 0 ? EMPTY : this.input.read(length);
+      const reported = this.reported;
+      if (reported === 0) {
+        unmaskPayload(payload, this.mask);
+      } else {
+        this.reported = 0;
+        unmaskPayloadFrom(payload, this.mask, reported);
+      }
+      return this.deliver(payload, reported);
+    }
     const headroom = this.isWholeLargeMessage() ? this.input.headroomBefore(length, clientHeaderLength(length)) : 0;
     // Bytes shown to onTextPayload were unmasked in place as they came: only the rest is masked.
     const reported = this.reported;
