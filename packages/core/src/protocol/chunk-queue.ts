@@ -87,9 +87,10 @@ export class ChunkQueue {
   }
 
   /**
-   * The next `length` bytes, unmasked with the frame's `mask` but for the first `plain` (unmasked
-   * in place already): a view unmasked in place when they sit in one chunk, else one copy that
-   * unmasks as it goes (a large one with HEADROOM spare bytes in front, see headroom.ts).
+   * The next `length` bytes of a large frame (HEADROOM_MIN_PAYLOAD or more; smaller ones are read
+   * with `read`), unmasked with the frame's `mask` but for the first `plain` (unmasked in place
+   * already): a view unmasked in place when they sit in one chunk, else one copy that unmasks as
+   * it goes, with HEADROOM spare bytes in front (see headroom.ts).
    */
   readUnmasked(length: number, mask: number, plain: number): Buffer {
     if (length <= this.chunks[0].length - this.offset) {
@@ -97,7 +98,7 @@ export class ChunkQueue {
       unmaskPayloadFrom(view, mask, plain);
       return view;
     }
-    const payload = length >= HEADROOM_MIN_PAYLOAD ? allocWithHeadroom(length) : Buffer.allocUnsafe(length);
+    const payload = allocWithHeadroom(length);
     this.moveInto(payload, 0, length, mask, plain);
     return payload;
   }

@@ -271,7 +271,9 @@ export class FrameParser {
   private emitFrame(): boolean {
     const length = this.payloadLength;
     if (length < HEADROOM_MIN_PAYLOAD) {
-      // Most frames: a view, or one copy when cut across chunks, unmasked in place.
+      // Most frames: a view, or one copy when cut across chunks, unmasked in place. Kept apart
+      // from the large-frame path below: one path for both cost the 64 B echo 7 to 9% (measured
+      // twice, alternated rounds against a37c6ef).
       const payload = length === 0 ? EMPTY : this.input.read(length);
       const reported = this.reported;
       if (reported === 0) {

@@ -49,8 +49,7 @@ export function maskInto(source: Buffer, mask: number, target: Buffer, offset: n
     native.mask(source, nativeMask, target, offset, source.length);
     return;
   }
-  source.copy(target, offset);
-  unmask(target, mask, offset, source.length);
+  copyUnmasking(source, mask, target, offset);
 }
 
 /**
