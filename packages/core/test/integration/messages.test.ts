@@ -144,6 +144,26 @@ describe('RFC 6455 §5.6: server to client', () => {
     expect(await raw.frameAt(1)).toMatchObject({ masked: false, opcode: op.text, fin: true, rsv: 0 });
   });
 
+  // The echo takes the large-frame paths: a frame filled as it arrives across socket chunks,
+  // and our header written into the bytes before the received payload (headroom.ts).
+  it.each([8 * 1024, 64 * 1024, 1024 * 1024 + 3])(
+    'echoes %i-byte binary messages sent back as they came, intact, three in a row',
+    async (length) => {
+      const { url, server } = await h.server();
+      server.on('message', (data: string | Buffer, connection: Connection, isBinary: boolean) =>
+        connection.send(data, { binary: isBinary }),
+      );
+      const client = await h.ws(url);
+      const payloads = [0, 1, 2].map((seed) => Buffer.from(Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff)));
+      for (const payload of payloads) client.ws.send(payload);
+      await client.message(2);
+      client.messages.forEach((message, i) => {
+        expect(message.isBinary).toBe(true);
+        expectSameBytes(message.data, payloads[i]);
+      });
+    },
+  );
+
   it('echoes messages in order', async () => {
     const { url, server } = await h.server();
     server.on('message', (data: string | Buffer, connection: Connection, isBinary: boolean) =>
