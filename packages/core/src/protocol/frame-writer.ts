@@ -15,11 +15,27 @@ export interface OutputSink {
   uncork(): void;
   /** Writes one chunk; `callback` runs once it is handed to the OS, or with the error. */
   push(chunk: Buffer, callback?: (error?: Error | null) => void): void;
+  /**
+   * Optional: room for one frame of `length` bytes in `block`, so that the frame is written in
+   * place rather than allocated and pushed: the offset to write it at, or -1 when there is none.
+   * The frame leaves in order with the pushed chunks, as if pushed when `reserve` was called.
+   */
+  reserve?(length: number): number;
+  /** The buffer `reserve` lends room in; read it after each `reserve`, as it may change. */
+  readonly block?: Buffer;
 }
 
 /** Payloads up to this size are copied behind their header so each frame is one buffer. */
 const MERGE_LIMIT = 8 * 1024;
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Where a frame of `length` bytes goes: an offset in `sink.block` (written in place), or -1 to
+ * allocate it. A frame with a callback is always its own chunk, for the callback to ride on.
+ */
+function reserveFrame(sink: OutputSink, length: number, callback: unknown): number {
+  return callback === undefined && sink.reserve !== undefined ? sink.reserve(length) : -1;
+}
 
 export function frameHeaderLength(payloadLength: number): number {
   return payloadLength < 126 ? 2 : payloadLength < 0x10000 ? 4 : 10;
@@ -92,6 +108,13 @@ function pushFrame(
   }
   const headerLength = frameHeaderLength(payload.length);
   if (payload.length <= MERGE_LIMIT) {
+    const at = reserveFrame(sink, headerLength + payload.length, callback);
+    if (at >= 0) {
+      const block = sink.block!;
+      writeFrameHeader(block, at, opcode, fin, rsv, payload.length);
+      payload.copy(block, at + headerLength);
+      return;
+    }
     const frame = Buffer.allocUnsafe(headerLength + payload.length);
     writeFrameHeader(frame, 0, opcode, fin, rsv, payload.length);
     payload.copy(frame, headerLength);
@@ -122,10 +145,12 @@ function pushMaskedFrame(
 ): void {
   const key = nextMaskKey();
   const headerLength = frameHeaderLength(payload.length) + 4;
-  const frame = Buffer.allocUnsafe(headerLength + payload.length);
-  writeMaskedFrameHeader(frame, 0, opcode, fin, rsv, payload.length, key);
-  maskInto(payload, key, frame, headerLength);
-  sink.push(frame, callback);
+  const at = reserveFrame(sink, headerLength + payload.length, callback);
+  const frame = at >= 0 ? sink.block! : Buffer.allocUnsafe(headerLength + payload.length);
+  const start = at >= 0 ? at : 0;
+  writeMaskedFrameHeader(frame, start, opcode, fin, rsv, payload.length, key);
+  maskInto(payload, key, frame, start + headerLength);
+  if (at < 0) sink.push(frame, callback);
 }
 
 /**
@@ -177,17 +202,19 @@ export function writeText(
   const length = utf8Length(text);
   if (length > maxFrameSize) return false;
   const headerLength = frameHeaderLength(length) + (masked ? 4 : 0);
-  const frame = Buffer.allocUnsafe(headerLength + length);
+  const at = reserveFrame(sink, headerLength + length, callback);
+  const frame = at >= 0 ? sink.block! : Buffer.allocUnsafe(headerLength + length);
+  const start = at >= 0 ? at : 0;
   if (masked) {
     const key = nextMaskKey();
-    writeMaskedFrameHeader(frame, 0, Opcode.Text, true, 0, length, key);
-    writeUtf8(frame, headerLength, text, length);
-    unmask(frame, key, headerLength, length); // the string was encoded straight in: mask it in place
+    writeMaskedFrameHeader(frame, start, Opcode.Text, true, 0, length, key);
+    writeUtf8(frame, start + headerLength, text, length);
+    unmask(frame, key, start + headerLength, length); // the string was encoded straight in: mask it in place
   } else {
-    writeFrameHeader(frame, 0, Opcode.Text, true, 0, length);
-    writeUtf8(frame, headerLength, text, length);
+    writeFrameHeader(frame, start, Opcode.Text, true, 0, length);
+    writeUtf8(frame, start + headerLength, text, length);
   }
-  sink.push(frame, callback);
+  if (at < 0) sink.push(frame, callback);
   return true;
 }
 

@@ -283,6 +283,16 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
     }
   }
 
+  /** @internal Room in the batch's block while it holds this socket (output-batch.ts). */
+  reserve(length: number): number {
+    return outputBatch.holds(this.socket) ? outputBatch.reserve(length) : -1;
+  }
+
+  /** @internal */
+  get block(): Buffer {
+    return outputBatch.block;
+  }
+
   // ---- ProtocolHandler -------------------------------------------------------------------
 
   /** @internal */

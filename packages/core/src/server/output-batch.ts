@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 type WriteCallback = (error?: Error | null) => void;
@@ -15,6 +16,10 @@ const MERGE_MAX = (Buffer.poolSize >>> 1) - 1;
  */
 const MERGE_SMALL_FRAMES_MAX = 64 * 1024;
 const SMALL_FRAME = 2 * 1024;
+/** Frames are written in place into blocks of this size (see `reserve`). */
+const BLOCK_SIZE = 64 * 1024;
+/** The largest frame written in place: the frame writer's merged frames (8 KiB payload, header, key). */
+const IN_PLACE_MAX = 8 * 1024 + 14;
 
 /**
  * Frames written while a connection parses one socket chunk (echoes, pongs, a close frame)
@@ -27,6 +32,15 @@ const SMALL_FRAME = 2 * 1024;
  * inside another (a Duplex that delivers synchronously) sends the outer batch first, then
  * takes the batch over until it returns. Anything that must follow the frames on the socket
  * (end, an empty write that waits for a drain) calls `flush` first.
+ *
+ * Over a plain TCP socket, small frames are not even Buffers of their own: the frame writer
+ * writes them in place (`reserve`) into a block the batch owns, and a chunk's replies leave as
+ * one view of it, with no allocation and no copy per frame. The same room is lent again once a
+ * write has gone to the kernel at once (the socket holds nothing back: `writableLength` is 0);
+ * bytes a socket holds back keep their room, so a block that fills holds only bytes still
+ * waiting on some socket, and a slow reader pins what it has not read, not whole blocks. Other
+ * Duplexes (TLS, HTTP/2 streams, a stream pair) may keep a written Buffer after its callback,
+ * so their frames are pushed as Buffers of their own.
  */
 class OutputBatch {
   /** The socket whose chunk is being parsed, or null. */
@@ -38,19 +52,30 @@ class OutputBatch {
   private first: Buffer | null = null;
   private readonly rest: Buffer[] = [];
   private bytes = 0;
+  /** True while the owner is a plain TCP socket, whose frames may be written in place. */
+  private inPlace = false;
+  /** The block frames are written in place into; `used` is where its free room starts. */
+  block: Buffer = Buffer.allocUnsafeSlow(BLOCK_SIZE);
+  private used = 0;
+  /** Where the frames written in place and not yet in `first`/`rest` start, or -1. */
+  private spanStart = -1;
+  /** Where this batch's first frame written in place into `block` starts, or -1: room lent again after a write that went out at once. */
+  private batchStart = -1;
 
   /** Starts holding `socket`'s frames; returns what to hand to `close`. */
   open(socket: Duplex): Duplex | null {
     const outer = this.owner;
     if (outer !== null) this.flush();
     this.owner = socket;
+    this.inPlace = Object.getPrototypeOf(socket) === Socket.prototype;
     return outer;
   }
 
   /** Writes what was held and hands the batch back to `outer` (from `open`). */
   close(outer: Duplex | null): void {
-    if (this.first !== null) this.flush();
+    if (this.first !== null || this.spanStart >= 0) this.flush();
     this.owner = outer;
+    this.inPlace = outer !== null && Object.getPrototypeOf(outer) === Socket.prototype;
   }
 
   /** True while `socket`'s frames are being held. */
@@ -65,14 +90,37 @@ class OutputBatch {
 
   /** Holds a chunk for the owner; with a callback, writes everything at once so it can run. */
   add(chunk: Buffer, callback: WriteCallback | undefined): void {
-    if (this.first === null) this.first = chunk;
-    else this.rest.push(chunk);
+    if (this.spanStart >= 0) this.endSpan();
+    this.hold(chunk);
     this.bytes += chunk.length;
     if (callback !== undefined) this.flush(callback);
   }
 
+  /**
+   * Room for a frame of `length` bytes in `block`, held for the owner as if added now: the
+   * offset to write it at, or -1 (not a plain socket, or too large) to allocate and `add` it.
+   */
+  reserve(length: number): number {
+    if (!this.inPlace || length > IN_PLACE_MAX) return -1;
+    let at = this.used;
+    if (at + length > this.block.length) {
+      // The room left goes unused: what is held of this block leaves as its own view.
+      if (this.spanStart >= 0) this.endSpan();
+      this.block = Buffer.allocUnsafeSlow(BLOCK_SIZE);
+      at = 0;
+      this.batchStart = 0;
+    } else if (this.batchStart < 0) {
+      this.batchStart = at;
+    }
+    if (this.spanStart < 0) this.spanStart = at;
+    this.used = at + length;
+    this.bytes += length;
+    return at;
+  }
+
   /** Writes what is held to the owner; `callback` goes with the last chunk. */
   flush(callback?: WriteCallback): void {
+    if (this.spanStart >= 0) this.endSpan();
     const first = this.first;
     if (first === null) return;
     this.first = null;
@@ -83,11 +131,14 @@ class OutputBatch {
     this.bytes = 0;
     if (!socket.writable) {
       if (count > 0) rest.length = 0;
+      if (this.batchStart >= 0) this.used = this.batchStart; // nothing was written
+      this.batchStart = -1;
       if (callback !== undefined) process.nextTick(callback, new Error('WebSocket is not open: socket not writable'));
       return;
     }
     if (count === 0) {
       socket.write(first, callback);
+      this.lendAgain(socket);
       return;
     }
     // count + 1 frames in all: `first` and the rest.
@@ -104,6 +155,25 @@ class OutputBatch {
       socket.uncork();
     }
     rest.length = 0;
+    this.lendAgain(socket);
+  }
+
+  private hold(chunk: Buffer): void {
+    if (this.first === null) this.first = chunk;
+    else this.rest.push(chunk);
+  }
+
+  /** Holds the frames written in place since the last chunk as one view of the block. */
+  private endSpan(): void {
+    this.hold(this.block.subarray(this.spanStart, this.used));
+    this.spanStart = -1;
+  }
+
+  /** After a write: the batch's room in the block is free again if the socket kept nothing of it. */
+  private lendAgain(socket: Duplex): void {
+    if (this.batchStart < 0) return;
+    if (socket.writableLength === 0) this.used = this.batchStart;
+    this.batchStart = -1;
   }
 }
 

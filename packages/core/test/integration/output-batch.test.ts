@@ -4,10 +4,13 @@
  * `bufferedAmount` counting what is held.
  */
 import type { Connection } from '@ws/core';
+import { useClients } from '../helpers/client';
+import { until } from '../helpers/events';
 import { useHarness } from '../helpers/harness';
-import { frame, op, text } from '../helpers/frames';
+import { binary, frame, op, text } from '../helpers/frames';
 
 const h = useHarness();
+const c = useClients();
 
 const echo = (data: string | Buffer, c: Connection, isBinary: boolean): void => {
   c.send(data, { binary: isBinary });
@@ -75,5 +78,85 @@ describe('replies to one chunk of pipelined frames', () => {
     const [before, after] = await seen;
     expect(after - before).toBe(12); // 2-byte header and 10 bytes of payload, not yet written
     await raw.frameAt(1);
+  });
+});
+
+/** `count` distinct payloads of `size` bytes: the index, then filler that differs per message. */
+function payloads(count: number, size: number, tag: string): string[] {
+  return Array.from({ length: count }, (_, i) => `${tag}${i}:`.padEnd(size, String.fromCharCode(97 + (i % 26))));
+}
+
+describe('replies written in place into the batch block (plain TCP sockets)', () => {
+  it('arrive intact across the end of a block (300 replies of 1000 bytes from one chunk, 300 KB)', async () => {
+    const { port, server } = await h.server();
+    server.on('message', echo);
+    const raw = await h.raw(port);
+    const sent = payloads(300, 1000, 'm');
+    // Text and binary replies alternate, with a pong among them: each kind of frame is written in place.
+    raw.send(
+      Buffer.concat(
+        sent.map((p, i) => (i === 150 ? frame({ opcode: op.ping, payload: 'p' }) : i % 2 ? binary(p) : text(p))),
+      ),
+    );
+    await raw.frameAt(300);
+    const got = raw.frames.slice(0, 300).map((f) => f.payload.toString());
+    expect(got).toEqual(sent.map((p, i) => (i === 150 ? 'p' : p)));
+    expect(raw.frames[1].opcode).toBe(op.binary);
+    expect(raw.frames[150].opcode).toBe(op.pong);
+  });
+
+  it('keep the bytes a socket holds back while other connections write in place after them', async () => {
+    const { port, server, connection } = await h.server({ maxBufferedAmount: 256 * 1024 * 1024 });
+    let heldMost = 0;
+    server.on('message', (data: string | Buffer, conn: Connection, isBinary: boolean) => {
+      conn.send(data, { binary: isBinary });
+      heldMost = Math.max(heldMost, conn.bufferedAmount);
+    });
+    // A stops reading: what the server writes to it piles up in its socket, in the block's room.
+    const slow = await h.raw(port);
+    const slowConnection = (await connection(0)).connection;
+    slow.socket.pause();
+    const slowSent = payloads(12_000, 1000, 's');
+    for (let i = 0; i < slowSent.length; i += 500) {
+      slow.send(...slowSent.slice(i, i + 500).map((p) => text(p)));
+    }
+    await until(() => slowConnection.bufferedAmount > 2 * 1024 * 1024, 'replies held back by the slow reader', 20_000);
+    // B's replies are written in place over and over meanwhile, well past a block.
+    const fast = await h.raw(port);
+    const fastSent = payloads(2000, 1000, 'f');
+    for (let i = 0; i < fastSent.length; i += 100) {
+      fast.send(...fastSent.slice(i, i + 100).map((p) => text(p)));
+      await fast.frameAt(i + 100);
+    }
+    expect(fast.frames.map((f) => f.payload.toString())).toEqual(fastSent);
+    // A reads at last: every reply it was owed is as it was written.
+    slow.socket.resume();
+    await slow.frameAt(slowSent.length, 30_000);
+    expect(heldMost).toBeGreaterThan(2 * 1024 * 1024);
+    const slowGot = slow.frames.map((f) => f.payload.toString());
+    expect(slowGot.length).toBe(slowSent.length);
+    expect(slowGot.findIndex((p, i) => p !== slowSent[i])).toBe(-1);
+  }, 60_000);
+
+  it('are masked in place by a client answering a chunk of server messages', async () => {
+    const { url, server } = await h.server();
+    const sent = payloads(400, 200, 'c');
+    const got: string[] = [];
+    let finish: (error?: Error) => void = () => {};
+    const done = new Promise<void>((resolve, reject) => {
+      finish = (error) => (error ? reject(error) : resolve());
+    });
+    server.on('message', (data: string | Buffer) => {
+      got.push(String(data));
+      if (got.length === sent.length) finish();
+    });
+    server.on('close', (_conn: Connection, code: number) => finish(new Error(`closed with ${code}`)));
+    server.on('connection', (conn: Connection) => {
+      for (const p of sent) conn.send(p);
+    });
+    const { connection } = await c.connect(url);
+    connection.on('message', (data: string | Buffer, isBinary: boolean) => connection.send(data, { binary: isBinary }));
+    await done;
+    expect(got).toEqual(sent);
   });
 });

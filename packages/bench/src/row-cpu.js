@@ -1,13 +1,13 @@
 'use strict';
 /**
- * The suite's deflate echo rows (packages/bench/src/scenarios.js: 16 KiB JSON, 20 connections
- * x 4 in flight, the row's offer) measured as server CPU per message: the server process of the
+ * One echo row of the suite (scenarios.js: its sizes, connections, window, offer and server
+ * options) measured as server CPU per message: the server process of the
  * suite (bench/src/server.js, pinned to core 0) under the C load generator (core 1), its CPU
  * time from /proc/<pid>/stat (every thread: zlib's thread pool counts) over the measured run.
  * Implementations alternate round by round.
  *
- *   node packages/deflate/bench/row-cpu.js [row-id] [rounds] [impl,impl,...]
- *     row-id  deflate-echo (default) | deflate-echo-takeover
+ *   node packages/bench/src/row-cpu.js [row-id] [rounds] [impl,impl,...]
+ *     row-id  any echo row: echo-64 (default), echo-1k, echo-64-1, deflate-echo, ...
  *     impl    ours | ws | ws-js | base=/path/to/other/worktree (ours, built from that checkout)
  *   BENCH_CPU_PROF=dir  writes a V8 CPU profile of each server process there.
  *   OURS_DEFLATE=json   options of deflate() added to the row's, for ours only.
@@ -17,19 +17,19 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const benchSrc = path.resolve(__dirname, '../../bench/src');
+const benchSrc = __dirname;
 const { SCENARIOS } = require(path.join(benchSrc, 'scenarios'));
 const { runLoadgen } = require(path.join(benchSrc, 'loadgen'));
 const { generatorPayload } = require(path.join(benchSrc, 'payloads'));
 const { pinned } = require(path.join(benchSrc, 'servers'));
 
-const rowId = process.argv[2] ?? 'deflate-echo';
+const rowId = process.argv[2] ?? 'echo-64';
 const rounds = Number(process.argv[3] ?? 3);
 const impls = (process.argv[4] ?? 'ours,ws').split(',');
 const duration = Number(process.env.DURATION ?? 2);
 
 const row = SCENARIOS.find((s) => s.id === rowId);
-if (row === undefined) throw new Error(`no row ${rowId}`);
+if (row === undefined || row.kind !== 'echo') throw new Error(`no echo row ${rowId}`);
 
 const TICK = 100; // clock ticks per second (USER_HZ)
 function cpuMicros(pid) {
@@ -44,11 +44,10 @@ function startServer(impl) {
   if (name === 'ws-js') Object.assign(env, { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' });
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // OURS_DEFLATE='{"syncLimit":0}' adds options to ours (not to a base= checkout, which may not know them).
-  const extra = impl === 'ours' ? JSON.parse(process.env.OURS_DEFLATE ?? '{}') : {};
-  const config = name === 'ours' ? { deflate: { ...row.config.deflate, ...extra } } : row.config;
-  name === 'ours'
-    ? { deflate: { ...row.config.deflate, ...JSON.parse(process.env.OURS_DEFLATE ?? '{}') } }
-    : row.config;
+  const config = { ...row.config };
+  if (impl === 'ours' && config.deflate !== undefined) {
+    config.deflate = { ...config.deflate, ...JSON.parse(process.env.OURS_DEFLATE ?? '{}') };
+  }
   const [command, args] = pinned(0, process.execPath, [...profile, script, name, JSON.stringify(config)]);
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
