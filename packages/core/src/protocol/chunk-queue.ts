@@ -55,6 +55,30 @@ export class ChunkQueue {
     return ((this.readByte() << 24) | (this.readByte() << 16) | (this.readByte() << 8) | this.readByte()) >>> 0;
   }
 
+  /**
+   * The chunk that holds all of the next `length` bytes, which are consumed, with `takenAt` set
+   * to where they start in it; null, with nothing consumed, when they span chunks. No view is
+   * made (a Buffer view costs more than most small frames' other work).
+   */
+  takeInPlace(length: number): Buffer | null {
+    const first = this.chunks[0];
+    const start = this.offset;
+    const available = first.length - start;
+    if (length > available) return null;
+    this.length -= length;
+    this.takenAt = start;
+    if (length === available) {
+      this.chunks.shift();
+      this.offset = 0;
+    } else {
+      this.offset = start + length;
+    }
+    return first;
+  }
+
+  /** Where the bytes of the last `takeInPlace` start in the chunk it returned. */
+  takenAt = 0;
+
   /** The next `length` bytes: a view when they sit in one chunk; one copy when they span several. */
   read(length: number): Buffer {
     this.length -= length;

@@ -4,7 +4,7 @@ import { FrameParser, type FrameHandler } from './frame-parser';
 import { MessageAssembler } from './message-assembler';
 import type { ProtocolHandler } from './protocol-handler';
 import { forgetHeadroom } from './headroom';
-import { forgetText } from './text-codec';
+import { decodeAsciiAt, forgetText } from './text-codec';
 import type { DecodeCallback } from '../extension/extension';
 import type { ExtensionChain } from '../extension/chain';
 
@@ -63,6 +63,7 @@ export class Inbound implements FrameHandler {
       // Text can be checked before its frame is complete when no extension transforms it, or
       // when every codec decodes frames in pieces (then its output is checked as it comes).
       streamText: this.chain === null,
+      asciiText: this.chain === null && !this.textAsBuffer,
       streamPieces: this.chain !== null && this.chain.decodesPartialFrames,
       fromServer: setup.fromServer,
     });
@@ -114,6 +115,14 @@ export class Inbound implements FrameHandler {
       return !this.owner.hasFailed;
     }
     return this.decode(payload, fin);
+  }
+
+  /** @internal FrameHandler: a one-frame ASCII text message, decoded from where it was received. */
+  onAsciiText(bytes: Buffer, start: number, end: number): boolean {
+    this.messageOpcode = Opcode.Text;
+    this.messageRsv = 0;
+    this.handler.onMessage(decodeAsciiAt(bytes, start, end), false);
+    return !this.owner.hasFailed;
   }
 
   /** @internal FrameHandler: part of a data frame still arriving, for codecs that take pieces. */

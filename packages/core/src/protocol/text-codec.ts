@@ -31,6 +31,24 @@ let rememberedLength = 0;
 /** The bytes `remembered` was decoded from, or null when it was only measured. */
 let rememberedBytes: Buffer | null = null;
 
+/**
+ * Buffer's own Latin-1 copies, which `toString` and `write` reach through argument checks and
+ * an encoding lookup (64 B: 130 against 200 ns to write, 125 against 145 ns to decode). Not
+ * in Node's typings, so checked for once; `toString`/`write` when missing.
+ */
+type Latin1Buffer = Buffer & {
+  latin1Slice?(start: number, end: number): string;
+  latin1Write?(text: string, offset: number, length: number): number;
+};
+const LATIN1_DIRECT =
+  typeof (Buffer.prototype as Latin1Buffer).latin1Slice === 'function' &&
+  typeof (Buffer.prototype as Latin1Buffer).latin1Write === 'function';
+
+/** `bytes[start, end)`, known to be ASCII, as a string (small messages only: no rope, not remembered). */
+export function decodeAsciiAt(bytes: Buffer, start: number, end: number): string {
+  return LATIN1_DIRECT ? (bytes as Latin1Buffer).latin1Slice!(start, end) : bytes.toString('latin1', start, end);
+}
+
 /** Decodes validated UTF-8; `ascii` says it is already known to be ASCII. */
 export function decodeText(bytes: Buffer, ascii: boolean): string {
   const text = ascii || isAscii(bytes) ? decodeAscii(bytes) : bytes.toString('utf8');
@@ -77,7 +95,9 @@ export function receivedBytesOf(text: string): Buffer | null {
 
 /** Writes `text`, whose UTF-8 length is `length` (from `utf8Length`), at `offset`. */
 export function writeUtf8(target: Buffer, offset: number, text: string, length: number): void {
-  target.write(text, offset, length, length === text.length ? 'latin1' : 'utf8');
+  if (length !== text.length) target.write(text, offset, length, 'utf8');
+  else if (LATIN1_DIRECT) (target as Latin1Buffer).latin1Write!(text, offset, length);
+  else target.write(text, offset, length, 'latin1');
 }
 
 /**

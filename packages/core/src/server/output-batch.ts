@@ -36,13 +36,15 @@ const IN_PLACE_MAX = 8 * 1024 + 14;
  * Over a plain TCP socket, small frames are not even Buffers of their own: the frame writer
  * writes them in place (`reserve`) into a block the batch owns, and a chunk's replies leave as
  * one view of it, with no allocation and no copy per frame. The same room is lent again once a
- * write has gone to the kernel at once (the socket holds nothing back: `writableLength` is 0);
- * bytes a socket holds back keep their room, so a block that fills holds only bytes still
- * waiting on some socket, and a slow reader pins what it has not read, not whole blocks. Other
- * Duplexes (TLS, HTTP/2 streams, a stream pair) may keep a written Buffer after its callback,
- * so their frames are pushed as Buffers of their own.
+ * write has gone to the kernel at once (the socket holds nothing back: `writableLength` is 0).
+ * Bytes a socket holds back keep their room, and the view keeps the whole block alive until
+ * they are written: a block that fills holds only such bytes, and a socket that is already
+ * holding bytes back gets Buffers of its own, so a stuck reader pins at most the block of its
+ * last in-place write (64 KiB; Node's pool slab is 8 KiB), far below `maxBufferedAmount`.
+ * Other Duplexes (TLS, HTTP/2 streams, a stream pair) may keep a written Buffer after its
+ * callback, so their frames are pushed as Buffers of their own.
  */
-class OutputBatch {
+export class OutputBatch {
   /** The socket whose chunk is being parsed, or null. */
   private owner: Duplex | null = null;
   /**
@@ -50,7 +52,7 @@ class OutputBatch {
    * flight) is held and written with no array push and no `length = 0` (a runtime call) per chunk.
    */
   private first: Buffer | null = null;
-  private readonly rest: Buffer[] = [];
+  private rest: Buffer[] = [];
   private bytes = 0;
   /** True while the owner is a plain TCP socket, whose frames may be written in place. */
   private inPlace = false;
@@ -67,7 +69,7 @@ class OutputBatch {
     const outer = this.owner;
     if (outer !== null) this.flush();
     this.owner = socket;
-    this.inPlace = Object.getPrototypeOf(socket) === Socket.prototype;
+    this.inPlace = writesInPlace(socket);
     return outer;
   }
 
@@ -75,7 +77,7 @@ class OutputBatch {
   close(outer: Duplex | null): void {
     if (this.first !== null || this.spanStart >= 0) this.flush();
     this.owner = outer;
-    this.inPlace = outer !== null && Object.getPrototypeOf(outer) === Socket.prototype;
+    this.inPlace = outer !== null && writesInPlace(outer);
   }
 
   /** True while `socket`'s frames are being held. */
@@ -129,16 +131,20 @@ class OutputBatch {
     const socket = this.owner!;
     const bytes = this.bytes;
     this.bytes = 0;
+    // This batch's room in the block, settled before anything is written: a write that throws
+    // leaves it taken, and a receive nested in a write starts its own batch after it.
+    const lendFrom = this.batchStart;
+    const lentUpTo = this.used;
+    this.batchStart = -1;
     if (!socket.writable) {
       if (count > 0) rest.length = 0;
-      if (this.batchStart >= 0) this.used = this.batchStart; // nothing was written
-      this.batchStart = -1;
+      if (lendFrom >= 0) this.used = lendFrom; // nothing was written
       if (callback !== undefined) process.nextTick(callback, new Error('WebSocket is not open: socket not writable'));
       return;
     }
     if (count === 0) {
       socket.write(first, callback);
-      this.lendAgain(socket);
+      this.lendAgain(socket, lendFrom, lentUpTo);
       return;
     }
     // count + 1 frames in all: `first` and the rest.
@@ -146,16 +152,19 @@ class OutputBatch {
       const merged = Buffer.allocUnsafe(bytes);
       let offset = first.copy(merged, 0);
       for (let i = 0; i < count; i++) offset += rest[i].copy(merged, offset);
+      rest.length = 0;
+      if (lendFrom >= 0) this.used = lendFrom; // copied out
       socket.write(merged, callback);
-    } else {
-      socket.cork();
-      socket.write(first);
-      for (let i = 0; i < count - 1; i++) socket.write(rest[i]);
-      socket.write(rest[count - 1], callback);
-      socket.uncork();
+      return;
     }
-    rest.length = 0;
-    this.lendAgain(socket);
+    // A receive nested in these writes (a Duplex that delivers at once) holds its frames apart.
+    this.rest = [];
+    socket.cork();
+    socket.write(first);
+    for (let i = 0; i < count - 1; i++) socket.write(rest[i]);
+    socket.write(rest[count - 1], callback);
+    socket.uncork();
+    this.lendAgain(socket, lendFrom, lentUpTo);
   }
 
   private hold(chunk: Buffer): void {
@@ -169,12 +178,24 @@ class OutputBatch {
     this.spanStart = -1;
   }
 
-  /** After a write: the batch's room in the block is free again if the socket kept nothing of it. */
-  private lendAgain(socket: Duplex): void {
-    if (this.batchStart < 0) return;
-    if (socket.writableLength === 0) this.used = this.batchStart;
-    this.batchStart = -1;
+  /**
+   * After a write of the batch that had `block[from, upTo)`: the room is free again when the
+   * socket kept nothing back and no batch nested in the write took room after it.
+   */
+  private lendAgain(socket: Duplex, from: number, upTo: number): void {
+    if (from >= 0 && this.used === upTo && socket.writableLength === 0) this.used = from;
   }
+}
+
+/**
+ * A plain TCP socket's `write` hands bytes to the kernel before it returns, or keeps the Buffer
+ * and shows it in `writableLength` (an own `write`, from a tracing wrapper, may do neither). One
+ * that holds bytes back already gets Buffers of its own: its in-place bytes would pin a block.
+ */
+function writesInPlace(socket: Duplex): boolean {
+  return (
+    Object.getPrototypeOf(socket) === Socket.prototype && socket.writableLength === 0 && !Object.hasOwn(socket, 'write')
+  );
 }
 
 /** The process's one output batch (see {@link OutputBatch}). */

@@ -3,9 +3,10 @@
  * what the batch must not change: order, the FIN after the last frame, send callbacks, and
  * `bufferedAmount` counting what is held.
  */
-import type { Connection } from '@ws/core';
+import * as net from 'node:net';
+import type { Connection, UpgradeRequest } from '@ws/core';
 import { useClients } from '../helpers/client';
-import { until } from '../helpers/events';
+import { delay, until } from '../helpers/events';
 import { useHarness } from '../helpers/harness';
 import { binary, frame, op, text } from '../helpers/frames';
 
@@ -105,6 +106,64 @@ describe('replies written in place into the batch block (plain TCP sockets)', ()
     expect(raw.frames[150].opcode).toBe(op.pong);
   });
 
+  it('are one view of the block per chunk, and the room is lent again once a write went out at once', async () => {
+    const { port, server } = await h.server();
+    server.on('message', echo);
+    let serverSocket: net.Socket | null = null;
+    server.on('connection', (_c: Connection, request: UpgradeRequest) => {
+      serverSocket = request.socket;
+    });
+    const raw = await h.raw(port);
+    // Watched on the prototype: an own `write` on the socket would turn writing in place off.
+    const written: Buffer[] = [];
+    const original = net.Socket.prototype.write;
+    net.Socket.prototype.write = function (this: net.Socket, ...args: unknown[]) {
+      if (this === serverSocket && Buffer.isBuffer(args[0])) written.push(args[0]);
+      return (original as (...a: unknown[]) => boolean).apply(this, args);
+    };
+    try {
+      for (let i = 0; i < 3; i++) {
+        raw.send(text(`one${i}`), text(`two${i}`));
+        await raw.frameAt(2 * i + 2);
+      }
+    } finally {
+      net.Socket.prototype.write = original;
+    }
+    expect(raw.frames.map((f) => f.payload.toString())).toEqual(['one0', 'two0', 'one1', 'two1', 'one2', 'two2']);
+    // Each chunk's replies leave as views of the one block (a kernel may split a chunk: more writes).
+    const inBlock = written.filter((chunk) => chunk.buffer.byteLength === 64 * 1024);
+    expect(inBlock.length).toBeGreaterThanOrEqual(3);
+    const [, second, third] = inBlock.slice(-3);
+    expect(third.buffer).toBe(second.buffer);
+    expect(third.byteOffset).toBe(second.byteOffset);
+  });
+
+  it("are not written in place through a socket's own write, which may keep what it is given", async () => {
+    const { port, server } = await h.server();
+    server.on('message', echo);
+    const kept: Buffer[] = [];
+    const asWritten: Buffer[] = [];
+    server.on('connection', (_c: Connection, request: UpgradeRequest) => {
+      const socket = request.socket;
+      const own = socket.write;
+      // A tracing wrapper, say, that keeps every chunk for later.
+      socket.write = function (this: net.Socket, ...args: unknown[]) {
+        if (Buffer.isBuffer(args[0])) {
+          kept.push(args[0]);
+          asWritten.push(Buffer.from(args[0]));
+        }
+        return (own as (...a: unknown[]) => boolean).apply(this, args);
+      };
+    });
+    const raw = await h.raw(port);
+    for (let i = 0; i < 20; i++) {
+      raw.send(text(`message ${i}`));
+      await raw.frameAt(i + 1);
+    }
+    expect(kept.length).toBeGreaterThanOrEqual(20);
+    expect(kept.findIndex((chunk, i) => !chunk.equals(asWritten[i]))).toBe(-1);
+  });
+
   it('keep the bytes a socket holds back while other connections write in place after them', async () => {
     const { port, server, connection } = await h.server({ maxBufferedAmount: 256 * 1024 * 1024 });
     let heldMost = 0;
@@ -116,9 +175,13 @@ describe('replies written in place into the batch block (plain TCP sockets)', ()
     const slow = await h.raw(port);
     const slowConnection = (await connection(0)).connection;
     slow.socket.pause();
-    const slowSent = payloads(12_000, 1000, 's');
-    for (let i = 0; i < slowSent.length; i += 500) {
-      slow.send(...slowSent.slice(i, i + 500).map((p) => text(p)));
+    // Until the kernel's buffers are full and the server's socket holds 2 MiB back (bounded).
+    const slowSent: string[] = [];
+    for (let batch = 0; batch < 120 && slowConnection.bufferedAmount <= 2 * 1024 * 1024; batch++) {
+      const more = payloads(500, 1000, `s${batch}-`);
+      slowSent.push(...more);
+      slow.send(...more.map((p) => text(p)));
+      await delay(20);
     }
     await until(() => slowConnection.bufferedAmount > 2 * 1024 * 1024, 'replies held back by the slow reader', 20_000);
     // B's replies are written in place over and over meanwhile, well past a block.

@@ -4,7 +4,7 @@
  * loop starts wherever the buffer's address happens to become 4-aligned.
  */
 import fc from 'fast-check';
-import { unmask, unmaskPayload } from '../../src/protocol/mask';
+import { isAsciiBits, unmask, unmaskPayload } from '../../src/protocol/mask';
 import { prng, randomBytes } from '../helpers/sans-io-frames';
 
 /** The definition: byte i is XORed with mask byte i % 4, the mask's bytes in wire order. */
@@ -124,5 +124,33 @@ describe('unmaskPayload (native when available)', () => {
       unmaskPayload(view, 0xcafebabe);
       expect(view.equals(reference(data, 0xcafebabe))).toBe(true);
     }
+  });
+});
+
+describe('unmask tells whether the bytes it unmasked are all ASCII', () => {
+  it('for random data, lengths, alignments and masks, one high bit anywhere (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        // Full-size arrays: most go through the word loop, not only the byte loop of small ones.
+        fc.uint8Array({ maxLength: 600, size: 'max' }).map((bytes) => bytes.map((b) => b & 0x7f)),
+        fc.nat(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 7 }),
+        fc.integer({ min: 1, max: 0xffffffff }),
+        (ascii, where, high, alignment, mask) => {
+          const plain = Buffer.from(ascii);
+          if (high && plain.length > 0) plain[where % plain.length] |= 0x80;
+          const { view } = placed(reference(plain, mask), alignment); // the bytes as masked on the wire
+          const seen = unmask(view, mask);
+          expect(view.equals(plain)).toBe(true);
+          expect(isAsciiBits(seen)).toBe(!(high && plain.length > 0));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('knows nothing (not ASCII) when the mask is 0 and nothing was looked at', () => {
+    expect(isAsciiBits(unmask(Buffer.from('plain'), 0))).toBe(false);
   });
 });

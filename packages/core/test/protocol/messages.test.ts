@@ -52,6 +52,15 @@ describe('text decoding: ASCII as Latin-1, the rest as UTF-8', () => {
     expect(new SansIo().receive(masked(Opcode.Text, text)).messages()).toEqual([text]);
   });
 
+  it('delivers a one-frame message with its one non-ASCII character at every place of 300 bytes', () => {
+    // Unmasking tells ASCII from the rest as it goes: byte by byte at the ends, by words between.
+    const io = new SansIo();
+    const sent: string[] = [];
+    for (let at = 0; at < 299; at++) sent.push('a'.repeat(at) + '\u00e9' + 'b'.repeat(298 - at));
+    io.receive(Buffer.concat(sent.map((text) => masked(Opcode.Text, text))));
+    expect(io.messages()).toEqual(sent);
+  });
+
   it.each(cases)('delivers %s fragmented', (_name, text) => {
     const bytes = Buffer.from(text);
     const cut = Math.floor(bytes.length / 2);
