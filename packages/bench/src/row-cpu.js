@@ -1,13 +1,13 @@
 'use strict';
 /**
- * One echo row of the suite (scenarios.js: its sizes, connections, window, offer and server
+ * One echo row (or the handshake row) of the suite (scenarios.js: its sizes, connections, window, offer and server
  * options) measured as server CPU per message: the server process of the
  * suite (bench/src/server.js, pinned to core 0) under the C load generator (core 1), its CPU
  * time from /proc/<pid>/stat (every thread: zlib's thread pool counts) over the measured run.
  * Implementations alternate round by round.
  *
  *   node packages/bench/src/row-cpu.js [row-id] [rounds] [impl,impl,...]
- *     row-id  any echo row: echo-64 (default), echo-1k, echo-64-1, deflate-echo, ...
+ *     row-id  any echo row: echo-64 (default), echo-1k, echo-64-1, deflate-echo, ...; or handshakes
  *     impl    ours | ws | ws-js | base=/path/to/other/worktree (ours, built from that checkout)
  *   BENCH_CPU_PROF=dir  writes a V8 CPU profile of each server process there.
  *   OURS_DEFLATE=json   options of deflate() added to the row's, for ours only.
@@ -29,7 +29,7 @@ const impls = (process.argv[4] ?? 'ours,ws').split(',');
 const duration = Number(process.env.DURATION ?? 2);
 
 const row = SCENARIOS.find((s) => s.id === rowId);
-if (row === undefined || row.kind !== 'echo') throw new Error(`no echo row ${rowId}`);
+if (row === undefined || !['echo', 'storm'].includes(row.kind)) throw new Error(`no echo or storm row ${rowId}`);
 
 const TICK = 100; // clock ticks per second (USER_HZ)
 function cpuMicros(pid) {
@@ -62,11 +62,20 @@ function startServer(impl) {
 async function sample(impl) {
   const { child, port } = await startServer(impl);
   // taskset execs node: the pid is the server's own.
-  const args = { port, connections: row.params.connections, window: row.params.window, header: row.params.header };
-  Object.assign(args, generatorPayload(row.params), { minMessages: 8 });
-  await runLoadgen('echo', { ...args, duration: 1, warmup: 0 });
+  const args =
+    row.kind === 'storm'
+      ? { port, parallel: row.params.parallel, minMessages: 32 }
+      : {
+          port,
+          connections: row.params.connections,
+          window: row.params.window,
+          header: row.params.header,
+          ...generatorPayload(row.params),
+          minMessages: 8,
+        };
+  await runLoadgen(row.kind, { ...args, duration: 1, warmup: 0 });
   const before = cpuMicros(child.pid);
-  const result = await runLoadgen('echo', { ...args, duration, warmup: 0 });
+  const result = await runLoadgen(row.kind, { ...args, duration, warmup: 0 });
   const used = cpuMicros(child.pid) - before;
   child.removeAllListeners('exit');
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -44,9 +44,14 @@ const LATIN1_DIRECT =
   typeof (Buffer.prototype as Latin1Buffer).latin1Slice === 'function' &&
   typeof (Buffer.prototype as Latin1Buffer).latin1Write === 'function';
 
-/** `bytes[start, end)`, known to be ASCII, as a string (small messages only: no rope, not remembered). */
+/** The last small ASCII message decoded: sent back, its UTF-8 length is its length. */
+let decodedAscii: string | null = null;
+
+/** `bytes[start, end)`, known to be ASCII, as a string (small messages only: no rope). */
 export function decodeAsciiAt(bytes: Buffer, start: number, end: number): string {
-  return LATIN1_DIRECT ? (bytes as Latin1Buffer).latin1Slice!(start, end) : bytes.toString('latin1', start, end);
+  const text = LATIN1_DIRECT ? (bytes as Latin1Buffer).latin1Slice!(start, end) : bytes.toString('latin1', start, end);
+  decodedAscii = text;
+  return text;
 }
 
 /** Decodes validated UTF-8; `ascii` says it is already known to be ASCII. */
@@ -76,6 +81,7 @@ function decodeAscii(bytes: Buffer): string {
 
 /** The UTF-8 length of `text` (lone surrogates count as the 3 bytes of U+FFFD, as `write` does). */
 export function utf8Length(text: string): number {
+  if (text === decodedAscii) return text.length; // an echo: no pass over it (64 B: 50 ns)
   if (text.length < REMEMBER_MIN) return Buffer.byteLength(text);
   // The same string is one pointer comparison; an equal one, a compare that is still cheaper.
   if (remembered === text) return rememberedLength;
@@ -118,6 +124,7 @@ export function isReceivedText(bytes: Buffer): boolean {
 
 /** Lets go of the remembered string (at the end of each `Protocol.receive`). */
 export function forgetText(): void {
+  decodedAscii = null;
   remembered = null;
   rememberedBytes = null;
   validText = null;
