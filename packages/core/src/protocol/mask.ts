@@ -26,6 +26,12 @@ const native: { unmask: NativeUnmask; mask: NativeMask } | null = (() => {
   }
 })();
 const nativeUnmask: NativeUnmask | null = native?.unmask ?? null;
+
+/**
+ * Up to this many bytes, `unmask` in place (no view; it tells ASCII on the way) costs less than
+ * a view, the native unmask and `isAscii` (1 KiB: 340 against 372 ns; 4 KiB: 976 against 588).
+ */
+export const IN_PLACE_UNMASK_MAX = nativeUnmask !== null ? 2048 : Infinity;
 const nativeMask = Buffer.alloc(4);
 
 /** Unmasks a whole frame payload in place, natively when that is available and worth it. */
