@@ -93,7 +93,9 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
     for (const impl of order) {
       const r = await sample(impl);
       results[impl].push(r);
-      console.log(`round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg`);
+      console.log(
+        `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg, generator CPU ${Math.round(r.generator * 100)}%`,
+      );
     }
   }
   console.log(`${rowId}, ${rounds} rounds, medians:`);

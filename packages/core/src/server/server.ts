@@ -76,7 +76,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     if (this.options.port !== undefined) {
       this.standalone = new StandaloneHttpServer(this, { ...this.options, port: this.options.port });
       this.httpServerClosed = false;
-      if (onListening !== undefined) this.standalone.httpServer.once('listening', onListening);
+      if (onListening !== undefined) this.standalone.netServer.once('listening', onListening);
     } else if (this.options.server !== undefined) {
       attachToHttpServer(this.options.server, this);
     }
@@ -90,7 +90,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
 
   /** Standalone mode: the bound address. */
   address(): AddressInfo | string | null {
-    return this.standalone?.httpServer.address() ?? this.options.server?.address() ?? null;
+    return this.standalone?.netServer.address() ?? this.options.server?.address() ?? null;
   }
 
   /**

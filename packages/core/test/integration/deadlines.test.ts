@@ -3,7 +3,6 @@
  * busy with one byte of its upgrade request every 500 ms, is dropped at the deadline, not when
  * it falls silent; and thousands of them do not keep a healthy client from being served.
  */
-import type * as http from 'node:http';
 import type * as net from 'node:net';
 import { Server } from '@ws/core';
 import { delay, until, withTimeout } from '../helpers/events';
@@ -68,13 +67,6 @@ describe('handshakeTimeout in standalone mode: a deadline, not an idle timeout',
     expect(socket.destroyed).toBe(false);
     expect(server.clients.size).toBe(1);
     expect(server.handshakeDeadlines.size).toBe(0);
-  });
-
-  it('sets Node’s own headersTimeout and requestTimeout to handshakeTimeout as a backstop', async () => {
-    const { server } = await h.server({ handshakeTimeout: DEADLINE });
-    const httpServer = (server as unknown as { standalone: { httpServer: http.Server } }).standalone.httpServer;
-    expect(httpServer.headersTimeout).toBe(DEADLINE);
-    expect(httpServer.requestTimeout).toBe(DEADLINE);
   });
 });
 
