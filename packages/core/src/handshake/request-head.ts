@@ -29,7 +29,8 @@ const malformed = (message: string): HandshakeRejection => ({ status: 400, messa
 
 /** The head's bytes, CRLF-terminated lines up to (not including) the blank line, as Latin-1. */
 export function parseRequestHead(text: string): RequestHead | HandshakeRejection {
-  const lines = text.split('\r\n');
+  // A server SHOULD ignore a CRLF before the request line (RFC 9112 §2.2), as Node does.
+  const lines = (text.startsWith('\r\n') ? text.slice(2) : text).split('\r\n');
   const requestLine = REQUEST_LINE.exec(lines[0]);
   if (requestLine === null) return malformed('Malformed HTTP request line');
   // HTTP/1.x of any minor version reads as 1.1 would (RFC 9112 §2.3); another major is not ours.
@@ -80,6 +81,11 @@ const HEAD_END = '\r\n\r\n';
 export class RequestHeadReader {
   private held: Buffer | null = null;
   private length = 0;
+
+  /** True while nothing has been received. */
+  get isEmpty(): boolean {
+    return this.held === null;
+  }
 
   /** The head once complete, null while it is not, or the rejection that ends the request. */
   push(chunk: Buffer): ReadHead | HandshakeRejection | null {

@@ -63,22 +63,23 @@ export class StandaloneHttpServer {
     this.host.handshakeDeadlines.start(socket, false);
     socket.on('error', destroyOnError);
     const reader = new RequestHeadReader();
-    // The peer's FIN before its head ended: nothing will complete it.
+    // The peer's FIN before its head ended: nothing will complete it. A connect that sent
+    // nothing at all (a health check, a browser's preconnect) is closed without an answer.
     const onEnd = (): void => {
       socket.removeListener('data', onData);
-      abort(socket, { status: 400, message: 'The request ended before its head did' });
+      if (reader.isEmpty) socket.destroy();
+      else refuse(socket, { status: 400, message: 'The request ended before its head did' });
     };
     const onData = (chunk: Buffer): void => {
+      // Answered already (its deadline, or the server closing): what comes next is not read.
+      if (socket.writableEnded) return;
       const read = reader.push(chunk);
       if (read === null) return;
       socket.removeListener('data', onData);
       socket.removeListener('end', onEnd);
-      // As Node's HTTP server does before 'upgrade': what comes next waits, unread, for the
-      // connection's own 'data' listener (a verifyClient may take a while).
-      (socket as { readableFlowing: boolean | null }).readableFlowing = null;
-      if (isRejection(read)) return abort(socket, read);
+      if (isRejection(read)) return refuse(socket, read);
       const head = parseRequestHead(read.text);
-      if (isRejection(head)) return abort(socket, head);
+      if (isRejection(head)) return refuse(socket, head);
       this.onRequest(requestOf(head, socket), socket, read.rest);
     };
     socket.on('data', onData);
@@ -86,10 +87,13 @@ export class StandaloneHttpServer {
   }
 
   private onRequest(request: IncomingMessage, socket: Socket, rest: Buffer): void {
-    if (request.headers.upgrade === undefined) return abort(socket, this.plainRequestAnswer(request));
+    if (request.headers.upgrade === undefined) return refuse(socket, this.plainRequestAnswer(request));
     (request as { upgrade?: boolean }).upgrade = true; // as Node sets it (untyped)
     this.host.handshakeDeadlines.markRequestRead(socket);
     socket.removeListener('error', destroyOnError); // the handshake sets its own
+    // As Node's HTTP server does before 'upgrade': what comes next waits, unread, for the
+    // connection's own 'data' listener (a verifyClient may take a while).
+    (socket as { readableFlowing: boolean | null }).readableFlowing = null;
     this.host.handleUpgrade(request, socket, rest);
   }
 
@@ -101,7 +105,16 @@ export class StandaloneHttpServer {
   }
 }
 
-type HeaderLines = IncomingMessage & { _addHeaderLines?(headers: string[], count: number): void };
+type HeaderLines = IncomingMessage & { _addHeaderLines(headers: string[], count: number): void };
+
+/**
+ * An answered request's socket: what else the client sends is read and dropped (unread input
+ * makes closing send a reset, which can wipe the answer off the wire before the client reads it).
+ */
+function refuse(socket: Socket, rejection: HandshakeRejection): void {
+  socket.resume();
+  abort(socket, rejection);
+}
 
 /** The `IncomingMessage` Node's HTTP server would have made of this head. */
 function requestOf(head: RequestHead, socket: Socket): IncomingMessage {
@@ -111,22 +124,11 @@ function requestOf(head: RequestHead, socket: Socket): IncomingMessage {
   request.httpVersionMajor = head.httpVersionMajor;
   request.httpVersionMinor = head.httpVersionMinor;
   request.httpVersion = `${head.httpVersionMajor}.${head.httpVersionMinor}`;
-  // Node's own: `headers` is built from `rawHeaders` when first read, duplicates joined as Node
-  // joins them. Where it is missing, the same done here, duplicates joined with commas.
-  if (typeof request._addHeaderLines === 'function') {
-    request._addHeaderLines(head.rawHeaders, head.rawHeaders.length);
-  } else {
-    request.rawHeaders = head.rawHeaders;
-    request.headers = joinHeaders(head.rawHeaders);
-  }
+  // Node's own (there since its first HTTP server): `headers` is built from `rawHeaders` when
+  // first read, duplicates joined or dropped as Node does it.
+  request._addHeaderLines(head.rawHeaders, head.rawHeaders.length);
+  // The head is the whole request, as Node reports an upgrade's (set after: before, the lines
+  // above would be taken for trailers).
+  request.complete = true;
   return request;
-}
-
-function joinHeaders(raw: readonly string[]): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toLowerCase();
-    headers[name] = headers[name] === undefined ? raw[i + 1] : `${headers[name]}, ${raw[i + 1]}`;
-  }
-  return headers;
 }

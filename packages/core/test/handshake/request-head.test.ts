@@ -46,7 +46,7 @@ describe('RequestHeadReader', () => {
     ['in one chunk', [REQUEST_HEAD_LIMIT + 10]],
     ['over many chunks', Array.from({ length: 40 }, () => 1000)],
     ['a head that ends just past the limit', [REQUEST_HEAD_LIMIT - 3]],
-  ])('refuses a head past %d bytes with 431 (%s)', (_name, sizes) => {
+  ])(`refuses a head past ${REQUEST_HEAD_LIMIT} bytes with 431: %s`, (_name, sizes) => {
     const reader = new RequestHeadReader();
     let result = null;
     for (const size of sizes) {
@@ -74,6 +74,13 @@ describe('parseRequestHead', () => {
       httpVersionMajor: 1,
       httpVersionMinor: 1,
       rawHeaders: ['Host', 'x', 'X-Y', 'two words', 'Empty', ''],
+    });
+  });
+
+  it('skips one CRLF before the request line, as RFC 9112 §2.2 asks', () => {
+    expect(parseRequestHead('\r\nGET / HTTP/1.1\r\nHost: x')).toMatchObject({
+      method: 'GET',
+      rawHeaders: ['Host', 'x'],
     });
   });
 

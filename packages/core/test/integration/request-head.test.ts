@@ -45,6 +45,8 @@ describe('standalone mode reads the request head itself', () => {
     expect(got.method).toBe('GET');
     expect(got.url).toBe('/chat?room=1');
     expect(got.httpVersion).toBe('1.1');
+    expect(got.complete).toBe(true);
+    expect((got as { upgrade?: boolean }).upgrade).toBe(true);
     expect(got.headers['x-tag']).toBe('one, two');
     expect(got.headers['user-agent']).toBe('a'); // Node keeps the first of a field that may not repeat
     expect(got.rawHeaders).toEqual(expect.arrayContaining(['X-Tag', 'one', 'x-tag', 'two']));
@@ -74,6 +76,34 @@ describe('standalone mode reads the request head itself', () => {
     expect(await framesAfter(response.rest, socket, 1)).toEqual(['after']);
   });
 
+  it('keeps frames sent apart after the head, in order, while an async verifyClient decides', async () => {
+    const { port, server } = await h.server({
+      verifyClient: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 150)),
+    });
+    server.on('message', (data: string | Buffer, c: Connection) => c.send(data));
+    const socket = await connectTcp(port, h.trackSocket);
+    socket.write(upgradeRequest());
+    await new Promise((r) => setTimeout(r, 30));
+    socket.write(text('one'));
+    await new Promise((r) => setTimeout(r, 30));
+    socket.write(text('two'));
+    const response = await readResponse(socket);
+    expect(response.status).toBe(101);
+    expect(await framesAfter(response.rest, socket, 2)).toEqual(['one', 'two']);
+  });
+
+  it('closes a connection that sent nothing, without an answer', async () => {
+    const { port, server } = await h.server();
+    const socket = await connectTcp(port, h.trackSocket);
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => (received += chunk.length));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.end();
+    await closed;
+    expect(received).toBe(0);
+    expect(server.handshakeDeadlines.size).toBe(0);
+  });
+
   it('reads a head sent a few bytes at a time', async () => {
     const { port } = await h.server();
     const socket = await connectTcp(port, h.trackSocket);
@@ -96,11 +126,13 @@ describe('standalone mode reads the request head itself', () => {
   });
 
   it('answers 431 to a head past 16 KiB and closes', async () => {
-    const { port } = await h.server();
+    const { port, server } = await h.server();
     const socket = await connectTcp(port, h.trackSocket);
     const big = upgradeRequest().replace(/\r\n\r\n$/, `\r\nX-Big: ${'b'.repeat(17 * 1024)}\r\n\r\n`);
     socket.write(big);
     expect((await readResponse(socket)).status).toBe(431);
+    await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+    expect(server.handshakeDeadlines.size).toBe(0);
   });
 
   it('answers HTTP/2.0 in a request line with 505, and reads HTTP/1.2 as 1.1', async () => {
