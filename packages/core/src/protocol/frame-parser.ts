@@ -3,7 +3,7 @@ import { Opcode } from './constants';
 import { WebSocketError } from './errors';
 import { checkFrameHeader, nonMinimalLength } from './frame-header';
 import { HEADROOM, HEADROOM_MIN_PAYLOAD, offerHeadroom } from './headroom';
-import { IN_PLACE_UNMASK_MAX, isAsciiBits, rotateMask, unmask, unmaskPayload, unmaskPayloadFrom } from './mask';
+import { rotateMask, unmaskInPlaceIsAscii, unmaskPayload, unmaskPayloadFrom } from './mask';
 
 /**
  * Streaming parser for client frames (RFC 6455 §5.2), or server frames with `fromServer`. Chunks may be cut anywhere. Every rule
@@ -283,14 +283,7 @@ export class FrameParser {
     if (length < HEADROOM_MIN_PAYLOAD) {
       // A whole text message in one chunk (most messages): unmasked where it lies and, when
       // that finds it ASCII, decoded from there, with no view and no second pass to validate.
-      if (
-        this.asciiText &&
-        this.opcode === Opcode.Text &&
-        this.fin &&
-        this.reported === 0 &&
-        length > 0 &&
-        length <= IN_PLACE_UNMASK_MAX
-      ) {
+      if (this.asciiText && this.opcode === Opcode.Text && this.fin && this.reported === 0 && length > 0) {
         const chunk = this.input.takeInPlace(length);
         if (chunk !== null) return this.deliverText(chunk, this.input.takenAt, length);
       }
@@ -350,7 +343,7 @@ export class FrameParser {
 
   /** A one-frame text message (no message in progress) at `chunk[start, start + length)`, still masked. */
   private deliverText(chunk: Buffer, start: number, length: number): boolean {
-    if (!isAsciiBits(unmask(chunk, this.mask, start, length))) {
+    if (!unmaskInPlaceIsAscii(chunk, this.mask, start, length)) {
       return this.deliver(chunk.subarray(start, start + length), 0); // validated as UTF-8 there
     }
     this.state = State.Header;

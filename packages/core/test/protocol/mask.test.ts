@@ -4,7 +4,7 @@
  * loop starts wherever the buffer's address happens to become 4-aligned.
  */
 import fc from 'fast-check';
-import { isAsciiBits, unmask, unmaskPayload } from '../../src/protocol/mask';
+import { isAsciiBits, unmask, unmaskInPlaceIsAscii, unmaskPayload } from '../../src/protocol/mask';
 import { prng, randomBytes } from '../helpers/sans-io-frames';
 
 /** The definition: byte i is XORed with mask byte i % 4, the mask's bytes in wire order. */
@@ -152,5 +152,29 @@ describe('unmask tells whether the bytes it unmasked are all ASCII', () => {
 
   it('knows nothing (not ASCII) when the mask is 0 and nothing was looked at', () => {
     expect(isAsciiBits(unmask(Buffer.from('plain'), 0))).toBe(false);
+  });
+});
+
+describe('unmaskInPlaceIsAscii (a frame where it lies in its chunk; native from 1 KiB)', () => {
+  it.each([1, 127, 128, 1023, 1024, 1025, 4099, 8191])(
+    'unmasks %i bytes between others, untouched, and tells ASCII, one high bit anywhere',
+    (length) => {
+      const random = prng(length + 7);
+      const ascii = randomBytes(length, random).map((b) => b & 0x7f);
+      for (const where of [-1, 0, length >> 1, length - 1]) {
+        const plain = Buffer.from(ascii);
+        if (where >= 0) plain[where] |= 0x80;
+        const before = randomBytes(5, random);
+        const after = randomBytes(3, random);
+        const chunk = Buffer.concat([before, reference(plain, 0x9e3779b9), after]);
+        expect(unmaskInPlaceIsAscii(chunk, 0x9e3779b9, before.length, length)).toBe(where < 0);
+        expect(chunk.equals(Buffer.concat([before, plain, after]))).toBe(true);
+      }
+    },
+  );
+
+  it('knows nothing (not ASCII) when the mask is 0, short or long', () => {
+    expect(unmaskInPlaceIsAscii(Buffer.from('plain'), 0, 0, 5)).toBe(false);
+    expect(unmaskInPlaceIsAscii(Buffer.alloc(2048, 0x41), 0, 0, 2048)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { Opcode } from '@ws/core';
 import { hex, masked, serverFrames } from '../helpers/sans-io-frames';
-import { SansIo, expectFrameSent, expectNoFailure } from '../helpers/sans-io-harness';
+import { SansIo, expectFailure, expectFrameSent, expectNoFailure } from '../helpers/sans-io-harness';
 
 describe('RFC 6455 §6.2: receiving data', () => {
   it('delivers text as a string', () => {
@@ -45,6 +45,10 @@ describe('text decoding: ASCII as Latin-1, the rest as UTF-8', () => {
     ['ASCII', 'plain ASCII text'],
     ['Latin-1 range, which must not be decoded as Latin-1', '\u00e9\u00ff\u0080'],
     ['ASCII then one 4-byte code point', 'x'.repeat(200) + '\u{1F600}'],
+    // From 1 KiB a frame in one chunk is unmasked where it lies natively, then checked for ASCII.
+    ['1 KiB of ASCII', 'k'.repeat(1024)],
+    ['4 KiB of ASCII but its last character', 'm'.repeat(4095) + '\u00e9'],
+    ['8 KiB less one byte of ASCII (the last size unmasked where it lies)', 'n'.repeat(8191)],
     ['64 KiB of ASCII', 'y'.repeat(65536)],
   ];
 
@@ -78,6 +82,14 @@ describe('text decoding: ASCII as Latin-1, the rest as UTF-8', () => {
     const io = new SansIo();
     for (let at = 0; at < frame.length; at += 4099) io.receive(frame.subarray(at, at + 4099));
     expect(io.messages()).toEqual([text]);
+  });
+
+  it('fails a 2 KiB frame that is not ASCII and not UTF-8, unmasked where it lies, with 1007', () => {
+    const bytes = Buffer.alloc(2048, 0x61);
+    bytes[1500] = 0xff;
+    const io = new SansIo().receive(Buffer.concat([masked(Opcode.Text, bytes), masked(Opcode.Text, 'after')]));
+    expect(io.messages()).toEqual([]);
+    expectFailure(io, 'WS_ERR_INVALID_UTF8', 1007);
   });
 
   it('decodes each message on its own: an ASCII one after a non-ASCII one, and back', () => {
