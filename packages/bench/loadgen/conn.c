@@ -38,6 +38,11 @@ double cpu_seconds(void) {
          usage.ru_stime.tv_usec / 1e6;
 }
 
+void announce_window(void) {
+  printf("{\"window\":\"open\"}\n");
+  fflush(stdout);
+}
+
 int tcp_connect(const target_t *t) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;

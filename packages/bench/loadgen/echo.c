@@ -64,6 +64,7 @@ int run_echo(const options_t *o) {
       cpu_start = cpu_seconds();
       measure_from = now;
       end = now + o->duration;
+      announce_window();
     }
     /* Slow rows (16 MiB on a busy machine) run on until a few messages make a figure. */
     if (now >= end && (total - at_start >= o->min_messages || now >= end + 4 * o->duration)) break;
@@ -96,6 +97,7 @@ int run_echo(const options_t *o) {
          "\"cpu\":%.4f,\"connections\":%d,\"window\":%d,\"frameBytes\":%zu}\n",
          (unsigned long long)messages, seconds, messages / seconds, messages * (double)payload_length / seconds,
          cpu / seconds, o->connections, o->window, frame_length);
+  fflush(stdout);
   free(payload);
   free(frame);
   return 0;

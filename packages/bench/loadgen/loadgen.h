@@ -79,6 +79,11 @@ void epoll_watch(int epfd, conn_t *c, int out);
 double now_seconds(void);
 uint64_t now_ns(void);
 double cpu_seconds(void); /* user + system of this process */
+/*
+ * A line {"window":"open"} on stdout, flushed, as the measured window opens: run.js reads the
+ * server's CPU time then and again at the result line, which is flushed as soon as it is printed.
+ */
+void announce_window(void);
 void fail(const char *message);
 
 /* Every mode: options parsed by main.c. */

@@ -45,6 +45,7 @@ int run_storm(const options_t *o) {
       cpu_start = cpu_seconds();
       measure_from = now;
       end = now + o->duration;
+      announce_window();
     }
     /* Slow rows (16 MiB on a busy machine) run on until a few messages make a figure. */
     if (now >= end && (done - at_start >= o->min_messages || now >= end + 4 * o->duration)) break;
@@ -80,5 +81,6 @@ int run_storm(const options_t *o) {
          "\"parallel\":%d}\n",
          (unsigned long long)handshakes, seconds, handshakes / seconds, (unsigned long long)failed, cpu / seconds,
          o->parallel);
+  fflush(stdout);
   return 0;
 }

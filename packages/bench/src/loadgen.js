@@ -38,17 +38,33 @@ function spawnLoadgen(mode, options) {
   return spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
 }
 
-/** Runs one measurement (echo, storm, latency) to its end; resolves with its JSON. */
-function runLoadgen(mode, options) {
+/**
+ * Runs one measurement (echo, storm, latency) to its end; resolves with its JSON. `onWindow` is
+ * called as the measured window opens and `onResult` as soon as the result line arrives (echo
+ * and storm announce the window), both at once, so what they read of the server brackets it.
+ */
+function runLoadgen(mode, options, { onWindow, onResult } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawnLoadgen(mode, options);
     child.stdin.end();
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
+    let result = null;
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      if (line.trim() === '') return;
+      const message = JSON.parse(line);
+      if (message.window === 'open') {
+        if (onWindow) onWindow();
+        return;
+      }
+      result = message;
+      if (onResult) onResult(message);
+    });
     child.once('error', reject);
-    child.once('exit', (code) => {
+    // 'close' comes after stdout has ended, so every line has been read by then.
+    child.once('close', (code) => {
       if (code !== 0) return reject(new Error(`loadgen ${mode} exited with ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()));
+      if (result === null) return reject(new Error(`loadgen ${mode} printed no result`));
+      resolve(result);
     });
   });
 }

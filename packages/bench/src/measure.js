@@ -2,11 +2,44 @@
 // How each kind of row is measured. A kind has setup (per implementation, before the rounds),
 // sample (one measurement: { value, cpu, extra? }) and teardown; run.js alternates the
 // implementations' samples round by round.
+const fs = require('node:fs');
 const { startServer, stopServer, memoryOf } = require('./servers');
 const { runLoadgen, holdConnections } = require('./loadgen');
 const { jsonDocument, deflateMessage, serverFrame, generatorPayload } = require('./payloads');
 const { redisServer } = require('./redis');
 const { clientAvailable, runClient } = require('./client-echo');
+
+const TICKS_PER_SECOND = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in these
+
+/**
+ * CPU time (user + system, every thread: GC helpers, zlib's pool) of process `pid` so far, in
+ * microseconds; null where there is no /proc. Taken while a server runs it is exact to a tick.
+ */
+function processCpuMicros(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The server's CPU time per message (or handshake) over the generator's measured window, in
+ * microseconds: steadier than a rate on a shared machine, where how fast a core is moves
+ * between rounds while the work a message takes does not.
+ */
+async function withServerCpu(pid, run) {
+  let before = null;
+  let after = null;
+  const result = await run({
+    onWindow: () => (before = processCpuMicros(pid)),
+    onResult: () => (after = processCpuMicros(pid)),
+  });
+  const serverCpu =
+    before !== null && after !== null && result.messages > 0 ? (after - before) / result.messages : null;
+  return { result, serverCpu };
+}
 
 /** Rows against one long-lived server per implementation: echo, storm, latency. */
 function generatorKind(mode, options) {
@@ -17,14 +50,17 @@ function generatorKind(mode, options) {
     },
     // A longer first run lets the JIT settle before any sample counts.
     warm: (_scenario, { args }, timing) => runLoadgen(mode, { ...args, duration: timing.firstWarmup, warmup: 0 }),
-    async sample(scenario, { args }, timing) {
+    async sample(scenario, { server, args }, timing) {
       // A row may ask for longer samples (scenarios.js, `durationScale`) when its figure is noise-bound.
       const duration = timing.duration * (scenario.durationScale || 1);
-      const result = await runLoadgen(mode, { ...args, duration, warmup: timing.warmup });
+      const { result, serverCpu } = await withServerCpu(server.child.pid, (hooks) =>
+        runLoadgen(mode, { ...args, duration, warmup: timing.warmup }, hooks),
+      );
       const value = scenario.metric === 'bytesPerSecond' ? result.bytesPerSecond / 1e6 : result[scenario.metric];
       const extra =
         mode === 'latency' ? { p50: result.p50, p99Written: result.p99_written, lagP99: result.lag_p99 } : undefined;
-      return { value, cpu: result.cpu, extra };
+      // Latency rows run below the server's capacity: CPU per message says nothing there.
+      return { value, cpu: result.cpu, serverCpu: mode === 'latency' ? null : serverCpu, extra };
     },
     teardown: ({ server }) => stopServer(server),
   };

@@ -36,15 +36,24 @@ function cell(result, unit) {
   return `${value(result.median, unit)}${spread}${result.saturated ? ' (generator saturated)' : ''}`;
 }
 
+/** Server CPU a message, ws's and ours (medians of the rounds), and how many times less ours takes. */
+function cpuCell(scenario) {
+  const ws = scenario.results.ws && scenario.results.ws.serverCpuMedian;
+  const ours = scenario.results.ours && scenario.results.ours.serverCpuMedian;
+  if (!ws || !ours) return '';
+  const us = (n) => number(n, n < 100 ? 1 : 0);
+  return `${us(ws)} / ${us(ours)} us, ${times(scenario.cpuRatios.ours)}`;
+}
+
 function renderTable({ scenarios }) {
   const lines = [
-    '| scenario | ws, median [min-max] | this library | ratio | ws without add-ons | raw `net` ceiling | target | holds |',
-    '|---|---:|---:|---:|---:|---:|---|---|',
+    '| scenario | ws, median [min-max] | this library | ratio | server CPU a message, ws / this library | ws without add-ons | raw `net` ceiling | target | holds |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|',
   ];
   for (const s of scenarios) {
     if (s.skipped || s.error) {
       const why = s.skipped ? `skipped: ${s.skipped}` : `failed: ${s.error}`;
-      lines.push(`| ${s.name} | ${why} | | | | | ${targetText(s)} | |`);
+      lines.push(`| ${s.name} | ${why} | | | | | | ${targetText(s)} | |`);
       continue;
     }
     const { results, ratios } = s;
@@ -52,7 +61,7 @@ function renderTable({ scenarios }) {
     const name = s.better === 'lower' ? `${s.name} (lower is better)` : s.name;
     const ratio = ratios.ours === undefined ? '' : `**${times(ratios.ours)}**`;
     lines.push(
-      `| ${name} | ${cell(results.ws, s.unit)} | ${cell(results.ours, s.unit)} | ${ratio} | ` +
+      `| ${name} | ${cell(results.ws, s.unit)} | ${cell(results.ours, s.unit)} | ${ratio} | ${cpuCell(s)} | ` +
         `${times(ratios['ws-js'])}${mark('ws-js')} | ${times(ratios.raw)}${mark('raw')} | ${targetText(s)} | ${holdsText(s)} |`,
     );
   }
@@ -85,6 +94,10 @@ function renderMethod(meta) {
       '`perMessageDeflate: true`); the client offers are in `packages/bench/src/scenarios.js` (the broadcast row asks for ' +
       "`server_no_context_takeover`, which makes every connection's output identical). The client sends a 16 KiB JSON " +
       'document compressed once, with a 12-bit window.',
+    "- **Server CPU a message**: in echo rows and handshakes, the server process's CPU time (user and system, every " +
+      "thread, from `/proc/<pid>/stat`) over the generator's measured window, divided by the messages (or handshakes) " +
+      'it counted; median of the rounds, and how many times less CPU than `ws` ours takes. On a shared machine the speed ' +
+      'of a core moves between rounds and so do rates; the work a message costs moves much less.',
     "- **Targets**: from issue 17, as the ratio of this library's median to `ws`'s.",
     `- **Rounds**: ${meta.rounds}, the implementations alternating within each (A B C D A B C D ...); every figure is the ` +
       `median of its rounds, min and max in brackets, and the ratio is to \`ws\` with add-ons in the same run. Each measurement ` +

@@ -9,7 +9,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { plan } = require('./scenarios');
 const { KINDS } = require('./measure');
-const { summarize, verdict } = require('./stats');
+const { summarize, verdict, cpuRatios } = require('./stats');
 const { buildLoadgen } = require('./loadgen');
 const { pinned } = require('./servers');
 const { renderTable, writeReport } = require('./report');
@@ -67,7 +67,9 @@ async function runRow(scenario, rounds, timing, progress) {
   const available = kind.available ? kind.available() : true;
   if (available !== true) return { skipped: available };
   const states = {};
-  const values = Object.fromEntries(scenario.impls.map((impl) => [impl, { samples: [], cpu: [], extra: [] }]));
+  const values = Object.fromEntries(
+    scenario.impls.map((impl) => [impl, { samples: [], cpu: [], serverCpu: [], extra: [] }]),
+  );
   try {
     // Servers start (and fan-out receivers connect) side by side; warm-ups run one at a time.
     progress('starting servers');
@@ -82,9 +84,10 @@ async function runRow(scenario, rounds, timing, progress) {
     for (let round = 0; round < rounds; round++) {
       for (const impl of scenario.impls) {
         progress(`round ${round + 1}/${rounds}, ${impl}`);
-        const { value, cpu, extra } = await kind.sample(scenario, states[impl], timing);
+        const { value, cpu, serverCpu, extra } = await kind.sample(scenario, states[impl], timing);
         values[impl].samples.push(value);
         values[impl].cpu.push(cpu);
+        if (typeof serverCpu === 'number') values[impl].serverCpu.push(serverCpu);
         if (extra) values[impl].extra.push(extra);
       }
     }
@@ -92,13 +95,13 @@ async function runRow(scenario, rounds, timing, progress) {
     for (const state of Object.values(states)) await kind.teardown(state);
   }
   const results = {};
-  for (const [impl, { samples, cpu, extra }] of Object.entries(values)) {
-    results[impl] = summarize(samples, cpu);
+  for (const [impl, { samples, cpu, serverCpu, extra }] of Object.entries(values)) {
+    results[impl] = summarize(samples, cpu, serverCpu);
     if (extra.length > 0) results[impl].extra = extra;
   }
   const ratios = {};
   if (results.ws) for (const impl of scenario.impls) ratios[impl] = results[impl].median / results.ws.median;
-  return { results, ratios, holds: verdict(scenario.target, ratios.ours) };
+  return { results, ratios, cpuRatios: cpuRatios(results), holds: verdict(scenario.target, ratios.ours) };
 }
 
 async function main() {

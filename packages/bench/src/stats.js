@@ -10,9 +10,9 @@ const median = (values) => {
 /** Generator CPU above this share of its core: it, not the server, may have set the pace. */
 const SATURATED_CPU = 0.9;
 
-function summarize(samples, cpu) {
+function summarize(samples, cpu, serverCpu = []) {
   if (samples.length === 0) return null;
-  return {
+  const summary = {
     samples,
     median: median(samples),
     min: Math.min(...samples),
@@ -20,6 +20,20 @@ function summarize(samples, cpu) {
     generatorCpu: cpu,
     saturated: cpu.some((share) => share > SATURATED_CPU),
   };
+  // Server CPU a message (us), per round, where the row measures it (echo and handshakes).
+  if (serverCpu.length > 0) Object.assign(summary, { serverCpu, serverCpuMedian: median(serverCpu) });
+  return summary;
+}
+
+/** ws's server CPU a message over each implementation's: how many times less CPU it takes (higher is better). */
+function cpuRatios(results) {
+  const ws = results.ws && results.ws.serverCpuMedian;
+  if (!ws) return undefined;
+  const ratios = {};
+  for (const [impl, result] of Object.entries(results)) {
+    if (result && result.serverCpuMedian) ratios[impl] = ws / result.serverCpuMedian;
+  }
+  return ratios;
 }
 
 /** `ratio` is ours / ws for every row, lower-is-better ones included (memory, latency). */
@@ -29,4 +43,4 @@ function verdict(target, ratio) {
   return ratio <= target.max;
 }
 
-module.exports = { median, summarize, verdict, SATURATED_CPU };
+module.exports = { median, summarize, verdict, cpuRatios, SATURATED_CPU };

@@ -58,6 +58,54 @@ describe.each([
     expect(result.cpu).toBeGreaterThan(0);
     expect(result.cpu).toBeLessThan(1.5);
   });
+
+  test('announces its measured window, so what the server did in it can be read', async () => {
+    const port = (server.address() as AddressInfo).port;
+    const seen: string[] = [];
+    let atOpen = 0;
+    let atResult = 0;
+    const result = await runLoadgen(
+      'echo',
+      { port, connections, window, size, binary, duration: 0.6, warmup: 0.3 },
+      {
+        onWindow: () => {
+          seen.push('window');
+          atOpen = received;
+        },
+        onResult: () => {
+          seen.push('result');
+          atResult = received;
+        },
+      },
+    );
+    expect(seen).toEqual(['window', 'result']);
+    // The messages the server received between the two are the window's echoes, give or take
+    // what was in flight at either end and what this process (the server's too) had not read
+    // yet; marks at the generator's start or exit would add the warm-up's half again.
+    const slack = 2 * connections * window + result.messages * 0.1;
+    expect(atResult - atOpen).toBeGreaterThanOrEqual(result.messages - slack);
+    expect(atResult - atOpen).toBeLessThanOrEqual(result.messages + slack);
+  });
+});
+
+test('announces the window of a handshake storm too, and its result comes last', async () => {
+  const server = new Server({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const seen: string[] = [];
+    const result = await runLoadgen(
+      'storm',
+      { port, parallel: 4, duration: 0.3, warmup: 0.1 },
+      { onWindow: () => seen.push('window'), onResult: () => seen.push('result') },
+    );
+    expect(seen).toEqual(['window', 'result']);
+    expect(result.mode).toBe('storm');
+    expect(result.messages).toBeGreaterThan(0);
+    expect(result.failed).toBe(0);
+  } finally {
+    await server.close();
+  }
 });
 
 test('counts the masked echoes of a byte-copying server', async () => {

@@ -7,14 +7,16 @@ import { NOTES_MARK, renderTable, writeReport } from '../src/report';
 
 const results = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'results.json'), 'utf8'));
 
-test('the table has every row with its spread, ratios, target and verdict', () => {
+test('the table has every row with its spread, ratios, server CPU, target and verdict', () => {
   const rows = renderTable(results).split('\n');
   expect(rows).toHaveLength(2 + 3);
+  expect(rows[0]).toContain('| ratio | server CPU a message, ws / this library |');
   expect(rows[2]).toBe(
-    '| echo 64 B text & more | 100,000 msg/s [100,000-100,000] | 600,000 msg/s [500,000-700,000] | **6.00x** |  | ' +
-      '16.00x (generator saturated) | >= 6x | yes |',
+    '| echo 64 B text & more | 100,000 msg/s [100,000-100,000] | 600,000 msg/s [500,000-700,000] | **6.00x** | ' +
+      '10.0 / 2.5 us, 4.00x |  | 16.00x (generator saturated) | >= 6x | yes |',
   );
-  expect(rows[3]).toContain('| RSS per idle connection (lower is better) | 4,000 B | 5,000 B | **1.25x** |');
+  // Rows that do not measure server CPU (memory) leave the cell empty.
+  expect(rows[3]).toContain('| RSS per idle connection (lower is better) | 4,000 B | 5,000 B | **1.25x** |  |');
   expect(rows[3]).toMatch(/\| <= 0\.8x \| \*\*no\*\* \|$/);
   expect(rows[4]).toContain('skipped: redis-server is not installed');
 });
