@@ -96,8 +96,9 @@ function renderMethod(meta) {
       'document compressed once, with a 12-bit window.',
     "- **Server CPU a message**: in echo rows and handshakes, the server process's CPU time (user and system, every " +
       "thread, from `/proc/<pid>/stat`) over the generator's measured window, divided by the messages (or handshakes) " +
-      'it counted; median of the rounds, and how many times less CPU than `ws` ours takes. On a shared machine the speed ' +
-      'of a core moves between rounds and so do rates; the work a message costs moves much less.',
+      'it counted; median of the rounds, and how many times less CPU than `ws` ours takes. Where the server is busy ' +
+      'all the time it is about the inverse of its rate; where it waits (one in flight, handshakes) it is what a message ' +
+      'cost apart from the waiting.',
     "- **Targets**: from issue 17, as the ratio of this library's median to `ws`'s.",
     `- **Rounds**: ${meta.rounds}, the implementations alternating within each (A B C D A B C D ...); every figure is the ` +
       `median of its rounds, min and max in brackets, and the ratio is to \`ws\` with add-ons in the same run. Each measurement ` +
