@@ -2,27 +2,11 @@
 // How each kind of row is measured. A kind has setup (per implementation, before the rounds),
 // sample (one measurement: { value, cpu, extra? }) and teardown; run.js alternates the
 // implementations' samples round by round.
-const fs = require('node:fs');
-const { startServer, stopServer, memoryOf } = require('./servers');
+const { startServer, stopServer, memoryOf, processCpuMicros } = require('./servers');
 const { runLoadgen, holdConnections } = require('./loadgen');
 const { jsonDocument, deflateMessage, serverFrame, generatorPayload } = require('./payloads');
 const { redisServer } = require('./redis');
 const { clientAvailable, runClient } = require('./client-echo');
-
-const TICKS_PER_SECOND = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in these
-
-/**
- * CPU time (user + system, every thread: GC helpers, zlib's pool) of process `pid` so far, in
- * microseconds; null where there is no /proc. Taken while a server runs it is exact to a tick.
- */
-function processCpuMicros(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The server's CPU time per message (or handshake) over the generator's measured window, in

@@ -14,14 +14,13 @@
  *   DURATION=s          seconds measured per sample (default 2), after 1 s of warm-up.
  */
 const { spawn } = require('node:child_process');
-const fs = require('node:fs');
 const path = require('node:path');
 
 const benchSrc = __dirname;
 const { SCENARIOS } = require(path.join(benchSrc, 'scenarios'));
 const { runLoadgen } = require(path.join(benchSrc, 'loadgen'));
 const { generatorPayload } = require(path.join(benchSrc, 'payloads'));
-const { pinned } = require(path.join(benchSrc, 'servers'));
+const { pinned, processCpuMicros } = require(path.join(benchSrc, 'servers'));
 
 const rowId = process.argv[2] ?? 'echo-64';
 const rounds = Number(process.argv[3] ?? 3);
@@ -30,12 +29,6 @@ const duration = Number(process.env.DURATION ?? 2);
 
 const row = SCENARIOS.find((s) => s.id === rowId);
 if (row === undefined || !['echo', 'storm'].includes(row.kind)) throw new Error(`no echo or storm row ${rowId}`);
-
-const TICK = 100; // clock ticks per second (USER_HZ)
-function cpuMicros(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICK; // utime + stime
-}
 
 function startServer(impl) {
   const [name, root] = impl.startsWith('base=') ? ['ours', impl.slice(5)] : [impl, path.resolve(__dirname, '../../..')];
@@ -74,9 +67,9 @@ async function sample(impl) {
           minMessages: 8,
         };
   await runLoadgen(row.kind, { ...args, duration: 1, warmup: 0 });
-  const before = cpuMicros(child.pid);
+  const before = processCpuMicros(child.pid);
   const result = await runLoadgen(row.kind, { ...args, duration, warmup: 0 });
-  const used = cpuMicros(child.pid) - before;
+  const used = processCpuMicros(child.pid) - before;
   child.removeAllListeners('exit');
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGINT'); // lets --cpu-prof write its profile

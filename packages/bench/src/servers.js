@@ -1,6 +1,7 @@
 'use strict';
 // Server child processes (server.js), pinned to core 0 when `taskset` exists, and their IPC.
 const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const IMPLS = ['ours', 'ws', 'ws-js', 'raw'];
@@ -61,4 +62,19 @@ function stopServer(server) {
   });
 }
 
-module.exports = { IMPLS, LABELS, startServer, memoryOf, stopServer, pinned };
+const TICKS_PER_SECOND = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in these
+
+/**
+ * CPU time (user + system, every thread: GC helpers, zlib's pool) of process `pid` so far, in
+ * microseconds; null where there is no /proc. `taskset` execs node, so a server's pid is its own.
+ */
+function processCpuMicros(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+module.exports = { IMPLS, LABELS, startServer, memoryOf, stopServer, pinned, processCpuMicros };
