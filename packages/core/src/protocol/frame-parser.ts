@@ -282,7 +282,8 @@ export class FrameParser {
     const length = this.payloadLength;
     if (length < HEADROOM_MIN_PAYLOAD) {
       // A whole text message in one chunk (most messages): unmasked where it lies and, when
-      // that finds it ASCII, decoded from there, with no view and no second pass to validate.
+      // that finds it ASCII, decoded from there, with no assembler and no second pass to
+      // validate (and below 1 KiB no view either: unmaskInPlaceIsAscii).
       if (this.asciiText && this.opcode === Opcode.Text && this.fin && this.reported === 0 && length > 0) {
         const chunk = this.input.takeInPlace(length);
         if (chunk !== null) return this.deliverText(chunk, this.input.takenAt, length);

@@ -91,3 +91,35 @@ describe('large text as strings (the default)', () => {
     expect([echo.isBinary, echo.data === message]).toEqual([false, true]);
   });
 });
+
+describe('text frames under 8 KiB, unmasked where they lie in the socket chunk', () => {
+  // Below 1 KiB in JS, from 1 KiB natively (bufferutil) then isAscii: both sides of the cut-over.
+  it.each([
+    ['1023 B ASCII', 'd'.repeat(1023)],
+    ['1 KiB ASCII', 'e'.repeat(1024)],
+    ['4 KiB ASCII with one 2-byte character in the middle', 'f'.repeat(2047) + '\u00e9' + 'f'.repeat(2047)],
+    ['8191 B ASCII', 'g'.repeat(8191)],
+  ])('delivers and echoes %s intact', async (_name, message) => {
+    const { url, server, events } = await h.server();
+    server.on('message', (data: string | Buffer, c: Connection) => c.send(data));
+    const client = await h.ws(url);
+    client.ws.send(message);
+    const [data] = await events.nth('message');
+    expect(data === message).toBe(true);
+    const echo = await client.message(0);
+    expect([echo.isBinary, echo.data === message]).toEqual([false, true]);
+  });
+
+  it('fails a 2 KiB frame that is not UTF-8 with 1007, and delivers nothing of it', async () => {
+    const { port, connection } = await h.server();
+    const raw = await h.raw(port);
+    const { events } = await connection();
+    const bytes = Buffer.alloc(2048, 0x61);
+    bytes[1500] = 0xff;
+    raw.send(text(bytes), text('after'));
+    const [error] = await events.nth('error');
+    expect(error).toBeInstanceOf(WebSocketError);
+    expect(error.closeCode).toBe(1007);
+    expect(events.all('message')).toEqual([]);
+  });
+});
