@@ -74,22 +74,25 @@ describe("textMessages: 'buffer'", () => {
   });
 });
 
+/** A `ws` client sends `message`; the server gets it as that string and echoes it back intact. */
+async function deliversAndEchoes(message: string): Promise<void> {
+  const { url, server, events } = await h.server();
+  server.on('message', (data: string | Buffer, c: Connection) => c.send(data));
+  const client = await h.ws(url);
+  client.ws.send(message);
+  const [data] = await events.nth('message');
+  expect(data === message).toBe(true);
+  const echo = await client.message(0);
+  expect([echo.isBinary, echo.data === message]).toEqual([false, true]);
+}
+
 describe('large text as strings (the default)', () => {
   it.each([
     ['64 KiB ASCII', 'a'.repeat(65536)],
     ['1 MiB ASCII', 'b'.repeat(1 << 20)],
     ['1 MiB ASCII with one 4-byte code point at the end', 'c'.repeat(1 << 20) + '\u{1F600}'],
     ['3 MiB of 3-byte text, several frames out', '\u20ac'.repeat(1 << 20)],
-  ])('delivers and echoes %s intact', async (_name, message) => {
-    const { url, server, events } = await h.server();
-    server.on('message', (data: string | Buffer, c: Connection) => c.send(data));
-    const client = await h.ws(url);
-    client.ws.send(message);
-    const [data] = await events.nth('message');
-    expect(data === message).toBe(true);
-    const echo = await client.message(0);
-    expect([echo.isBinary, echo.data === message]).toEqual([false, true]);
-  });
+  ])('delivers and echoes %s intact', (_name, message) => deliversAndEchoes(message));
 });
 
 describe('text frames under 8 KiB, unmasked where they lie in the socket chunk', () => {
@@ -99,16 +102,7 @@ describe('text frames under 8 KiB, unmasked where they lie in the socket chunk',
     ['1 KiB ASCII', 'e'.repeat(1024)],
     ['4 KiB ASCII with one 2-byte character in the middle', 'f'.repeat(2047) + '\u00e9' + 'f'.repeat(2047)],
     ['8191 B ASCII', 'g'.repeat(8191)],
-  ])('delivers and echoes %s intact', async (_name, message) => {
-    const { url, server, events } = await h.server();
-    server.on('message', (data: string | Buffer, c: Connection) => c.send(data));
-    const client = await h.ws(url);
-    client.ws.send(message);
-    const [data] = await events.nth('message');
-    expect(data === message).toBe(true);
-    const echo = await client.message(0);
-    expect([echo.isBinary, echo.data === message]).toEqual([false, true]);
-  });
+  ])('delivers and echoes %s intact', (_name, message) => deliversAndEchoes(message));
 
   it('fails a 2 KiB frame that is not UTF-8 with 1007, and delivers nothing of it', async () => {
     const { port, connection } = await h.server();
