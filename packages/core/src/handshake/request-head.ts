@@ -19,6 +19,8 @@ export interface RequestHead {
 
 /** Request line and header fields together, as Node's own `maxHeaderSize` (16 KiB). */
 export const REQUEST_HEAD_LIMIT = 16 * 1024;
+/** Header fields in one head, as Node's `maxHeadersCount`; Node drops the rest, this refuses with 431. */
+export const REQUEST_FIELDS_LIMIT = 2000;
 
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([\x21-\x7e]+) HTTP\/(\d)\.(\d)$/;
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -35,6 +37,9 @@ export function parseRequestHead(text: string): RequestHead | HandshakeRejection
   if (requestLine === null) return malformed('Malformed HTTP request line');
   // HTTP/1.x of any minor version reads as 1.1 would (RFC 9112 §2.3); another major is not ours.
   if (requestLine[3] !== '1') return { status: 505, message: 'Only HTTP/1.1 upgrades to a WebSocket here' };
+  if (lines.length - 1 > REQUEST_FIELDS_LIMIT) {
+    return { status: 431, message: `The request has over ${REQUEST_FIELDS_LIMIT} header fields` };
+  }
   const rawHeaders: string[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
@@ -44,15 +49,27 @@ export function parseRequestHead(text: string): RequestHead | HandshakeRejection
     if (!FIELD_NAME.test(name)) return malformed('Malformed HTTP header name');
     const value = line.slice(colon + 1);
     if (!FIELD_VALUE.test(value)) return malformed('Malformed HTTP header value');
-    rawHeaders.push(name, trimWhitespace(value));
+    rawHeaders.push(name, ownString(trimWhitespace(value)));
   }
   return {
     method: requestLine[1],
-    url: requestLine[2],
+    url: ownString(requestLine[2]),
     httpVersionMajor: Number(requestLine[3]),
     httpVersionMinor: Number(requestLine[4]),
     rawHeaders,
   };
+}
+
+/**
+ * `text` as a string of its own. V8 makes a substring of 13 characters or more a view of the
+ * string it was cut from, so a request target or header value kept for a connection's life
+ * (`connection.url`, a user agent an application stores) would keep the whole request head
+ * alive: 722 B per connection for a 41-character target, against 91 B. A rope of it, sliced,
+ * is flattened into a fresh copy, which is all the result holds. Node's HTTP parser makes
+ * every value a string of its own, too.
+ */
+function ownString(text: string): string {
+  return text.length < 13 ? text : (' ' + text).slice(1);
 }
 
 /** Without leading and trailing spaces and tabs (OWS), nothing else (String#trim takes more). */

@@ -4,7 +4,12 @@
  */
 import fc from 'fast-check';
 import { isRejection } from '../../src/handshake/handshake';
-import { REQUEST_HEAD_LIMIT, RequestHeadReader, parseRequestHead } from '../../src/handshake/request-head';
+import {
+  REQUEST_FIELDS_LIMIT,
+  REQUEST_HEAD_LIMIT,
+  RequestHeadReader,
+  parseRequestHead,
+} from '../../src/handshake/request-head';
 
 const HEAD = 'GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\r\n';
 
@@ -87,6 +92,27 @@ describe('parseRequestHead', () => {
   it('reads obs-text in a value as Latin-1 and HTTP/1.0 as such (the handshake refuses it later)', () => {
     const head = parseRequestHead('GET / HTTP/1.0\r\nX: caf\xe9');
     expect(head).toMatchObject({ httpVersionMinor: 0, rawHeaders: ['X', 'caf\xe9'] });
+  });
+
+  it('reads a higher minor version as 1.1 (RFC 9112 §2.3) and refuses HTTP/2.0 with 505', () => {
+    expect(parseRequestHead('GET / HTTP/1.2\r\nHost: x')).toMatchObject({ httpVersionMajor: 1, httpVersionMinor: 2 });
+    expect(parseRequestHead('GET / HTTP/2.0\r\nHost: x')).toMatchObject({ status: 505 });
+  });
+
+  it(`takes ${REQUEST_FIELDS_LIMIT} header fields and refuses one more with 431`, () => {
+    const fields = (count: number): string => Array.from({ length: count }, (_, i) => `X${i}: ${i}`).join('\r\n');
+    const most = parseRequestHead(`GET / HTTP/1.1\r\n${fields(REQUEST_FIELDS_LIMIT)}`);
+    expect(isRejection(most) ? most : most.rawHeaders.length).toBe(2 * REQUEST_FIELDS_LIMIT);
+    expect(parseRequestHead(`GET / HTTP/1.1\r\n${fields(REQUEST_FIELDS_LIMIT + 1)}`)).toMatchObject({ status: 431 });
+  });
+
+  it('gives the target and values equal to what was sent, however long', () => {
+    const target = `/${'t'.repeat(60)}?q=1`;
+    const value = 'v'.repeat(13);
+    expect(parseRequestHead(`GET ${target} HTTP/1.1\r\nA: ${value}\r\nB: short`)).toMatchObject({
+      url: target,
+      rawHeaders: ['A', value, 'B', 'short'],
+    });
   });
 
   it.each([

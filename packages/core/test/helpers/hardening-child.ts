@@ -114,7 +114,10 @@ export function startServerProcess(
 }
 
 /** Starts server processes on demand; each is killed after the test. */
-export function useServerProcesses(): (options?: ServerOptions, flags?: { echo?: boolean }) => Promise<ServerProcess> {
+export function useServerProcesses(): (
+  options?: ServerOptions,
+  flags?: { echo?: boolean; keepHeader?: string },
+) => Promise<ServerProcess> {
   const started: ServerProcess[] = [];
   afterEach(() => {
     for (const server of started.splice(0)) server.kill();

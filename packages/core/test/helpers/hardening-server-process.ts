@@ -3,7 +3,8 @@
  * @ws/core server whose memory can be measured apart from jest and from the test's client.
  *
  *   argv[2]  ServerOptions as JSON (host and port are set here)
- *   argv[3]  { echo?: boolean }: echo every message back
+ *   argv[3]  { echo?: boolean, keepHeader?: string }: echo every message back; keep the named
+ *            request header's value of every connection (as an application might, for its log)
  *
  * IPC: it sends { type: 'listening', port } once bound, then answers { id, command } with
  * { id, ...ServerProcessStats } (see hardening-child.ts); `gc: true` runs a full GC first.
@@ -19,7 +20,8 @@ interface Command {
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ServerOptions;
-const flags = JSON.parse(process.argv[3] ?? '{}') as { echo?: boolean };
+const flags = JSON.parse(process.argv[3] ?? '{}') as { echo?: boolean; keepHeader?: string };
+const keptHeaders: unknown[] = [];
 const gc = (globalThis as { gc?: () => void }).gc;
 
 let first: Connection | undefined;
@@ -40,6 +42,7 @@ server.on('connection', (connection: Connection, request: UpgradeRequest) => {
     first = connection;
     firstSocket = request.socket;
   }
+  if (flags.keepHeader !== undefined) keptHeaders.push(request.headers[flags.keepHeader]);
   connection.on('ping', () => sample(connection));
   connection.on('message', (data: string | Buffer, isBinary: boolean) => {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
