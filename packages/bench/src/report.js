@@ -68,7 +68,7 @@ function renderTable({ scenarios }) {
   return lines.join('\n');
 }
 
-function renderMethod(meta) {
+function renderMethod(meta, scenarios) {
   const gib = (meta.memoryBytes / 2 ** 30).toFixed(1);
   const load = (values) => values.map((v) => v.toFixed(2)).join(', ');
   return [
@@ -110,7 +110,33 @@ function renderMethod(meta) {
     `- ${meta.cpuCount} x ${meta.cpus[0]}, ${gib} GiB, ${meta.os}`,
     `- Node ${meta.node}; run of ${meta.date.slice(0, 16).replace('T', ' ')} UTC at commit ${meta.commit}, ${Math.round(meta.seconds)} s in all`,
     `- Load average before and after: ${load(meta.loadAverage)}; ${load(meta.loadAverageAfter)}${meta.quick ? ' (a `--quick` run)' : ''}`,
+    ...stolenLine(meta, scenarios),
   ].join('\n');
+}
+
+const percent = (share) => `${(share * 100).toFixed(1)}%`;
+
+/**
+ * How much CPU time the host took from this virtual machine (steal in /proc/stat, all cores):
+ * over the run, and the median and worst sample, with its row, so a reader can tell a quiet
+ * run from one a neighbour disturbed. Nothing where the machine does not report it.
+ */
+function stolenLine(meta, scenarios) {
+  if (typeof meta.stolen !== 'number') return [];
+  const samples = [];
+  for (const s of scenarios) {
+    for (const result of Object.values(s.results || {})) {
+      for (const share of (result && result.stolen) || []) samples.push({ share, id: s.id });
+    }
+  }
+  if (samples.length === 0)
+    return [`- CPU time stolen by the host (steal in /proc/stat): ${percent(meta.stolen)} over the run`];
+  const sorted = samples.map((sample) => sample.share).sort((a, b) => a - b);
+  const worst = samples.reduce((a, b) => (b.share > a.share ? b : a));
+  return [
+    `- CPU time stolen by the host (steal in /proc/stat, all cores): ${percent(meta.stolen)} over the run; per sample, ` +
+      `median ${percent(sorted[Math.floor(sorted.length / 2)])}, the most ${percent(worst.share)} (${worst.id})`,
+  ];
 }
 
 function renderMarkdown(results, notes) {
@@ -125,7 +151,7 @@ function renderMarkdown(results, notes) {
     '',
     renderTable(results),
     '',
-    renderMethod(results.meta),
+    renderMethod(results.meta, results.scenarios),
     '',
     '## Notes',
     '',

@@ -20,7 +20,7 @@ const benchSrc = __dirname;
 const { SCENARIOS } = require(path.join(benchSrc, 'scenarios'));
 const { runLoadgen } = require(path.join(benchSrc, 'loadgen'));
 const { generatorPayload } = require(path.join(benchSrc, 'payloads'));
-const { pinned, processCpuMicros } = require(path.join(benchSrc, 'servers'));
+const { pinned, processCpuMicros, machineTicks, stolenShare } = require(path.join(benchSrc, 'servers'));
 
 const rowId = process.argv[2] ?? 'echo-64';
 const rounds = Number(process.argv[3] ?? 3);
@@ -68,13 +68,15 @@ async function sample(impl) {
         };
   await runLoadgen(row.kind, { ...args, duration: 1, warmup: 0 });
   const before = processCpuMicros(child.pid);
+  const ticks = machineTicks();
   const result = await runLoadgen(row.kind, { ...args, duration, warmup: 0 });
   const used = processCpuMicros(child.pid) - before;
+  const stolen = stolenShare(ticks, machineTicks());
   child.removeAllListeners('exit');
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGINT'); // lets --cpu-prof write its profile
   await exited;
-  return { rate: result.rate, perMessage: used / result.messages, generator: result.cpu };
+  return { rate: result.rate, perMessage: used / result.messages, generator: result.cpu, stolen };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -87,7 +89,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
       const r = await sample(impl);
       results[impl].push(r);
       console.log(
-        `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg, generator CPU ${Math.round(r.generator * 100)}%`,
+        `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg, generator CPU ${Math.round(r.generator * 100)}%, stolen ${r.stolen === null ? '?' : (r.stolen * 100).toFixed(1)}%`,
       );
     }
   }

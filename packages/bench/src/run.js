@@ -11,7 +11,7 @@ const { plan } = require('./scenarios');
 const { KINDS } = require('./measure');
 const { summarize, verdict, cpuRatios } = require('./stats');
 const { buildLoadgen } = require('./loadgen');
-const { pinned } = require('./servers');
+const { pinned, machineTicks, stolenShare } = require('./servers');
 const { renderTable, writeReport } = require('./report');
 
 function parseArgs(argv) {
@@ -68,7 +68,7 @@ async function runRow(scenario, rounds, timing, progress) {
   if (available !== true) return { skipped: available };
   const states = {};
   const values = Object.fromEntries(
-    scenario.impls.map((impl) => [impl, { samples: [], cpu: [], serverCpu: [], extra: [] }]),
+    scenario.impls.map((impl) => [impl, { samples: [], cpu: [], serverCpu: [], stolen: [], extra: [] }]),
   );
   try {
     // Servers start (and fan-out receivers connect) side by side; warm-ups run one at a time.
@@ -84,7 +84,10 @@ async function runRow(scenario, rounds, timing, progress) {
     for (let round = 0; round < rounds; round++) {
       for (const impl of scenario.impls) {
         progress(`round ${round + 1}/${rounds}, ${impl}`);
+        const ticks = machineTicks();
         const { value, cpu, serverCpu, extra } = await kind.sample(scenario, states[impl], timing);
+        const stolen = stolenShare(ticks, machineTicks());
+        if (stolen !== null) values[impl].stolen.push(stolen);
         values[impl].samples.push(value);
         values[impl].cpu.push(cpu);
         if (typeof serverCpu === 'number') values[impl].serverCpu.push(serverCpu);
@@ -95,8 +98,9 @@ async function runRow(scenario, rounds, timing, progress) {
     for (const state of Object.values(states)) await kind.teardown(state);
   }
   const results = {};
-  for (const [impl, { samples, cpu, serverCpu, extra }] of Object.entries(values)) {
+  for (const [impl, { samples, cpu, serverCpu, stolen, extra }] of Object.entries(values)) {
     results[impl] = summarize(samples, cpu, serverCpu);
+    if (results[impl] && stolen.length > 0) results[impl].stolen = stolen;
     if (extra.length > 0) results[impl].extra = extra;
   }
   const ratios = {};
@@ -118,6 +122,7 @@ async function main() {
       `${meta.pinned ? 'servers on core 0, load generator on core 1' : 'not pinned (no taskset)'}`,
   );
   const started = Date.now();
+  const ticksAtStart = machineTicks();
   const estimates = scenarios.map((s) => estimate(s, rounds, timing));
   let doneEstimate = 0;
   const rows = [];
@@ -147,6 +152,7 @@ async function main() {
   if (process.stderr.isTTY) process.stderr.write('\n');
   meta.seconds = (Date.now() - started) / 1000;
   meta.loadAverageAfter = os.loadavg();
+  meta.stolen = stolenShare(ticksAtStart, machineTicks());
   const results = { meta, scenarios: rows };
   const resultsDir = path.join(__dirname, '..', 'results');
   fs.mkdirSync(resultsDir, { recursive: true });

@@ -77,4 +77,34 @@ function processCpuMicros(pid) {
   }
 }
 
-module.exports = { IMPLS, LABELS, startServer, memoryOf, stopServer, pinned, processCpuMicros };
+/**
+ * The machine's CPU time so far from /proc/stat, all cores together, in ticks: `total` and
+ * `steal`, the time a virtual machine's cores were runnable but the host ran something else.
+ * null where there is no /proc/stat.
+ */
+function machineTicks() {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] };
+  } catch {
+    return null;
+  }
+}
+
+/** The share of the machine's CPU time stolen by the host between two `machineTicks()`, or null. */
+function stolenShare(before, after) {
+  if (before === null || after === null || after.total <= before.total) return null;
+  return (after.steal - before.steal) / (after.total - before.total);
+}
+
+module.exports = {
+  IMPLS,
+  LABELS,
+  startServer,
+  memoryOf,
+  stopServer,
+  pinned,
+  processCpuMicros,
+  machineTicks,
+  stolenShare,
+};

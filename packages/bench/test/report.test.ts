@@ -50,6 +50,10 @@ test('BENCHMARKS.md is regenerated with its hand-written notes kept', () => {
     expect(markdown).toContain('| echo 64 B text & more |');
     expect(markdown).toContain('2 x Test CPU @ 2.00GHz, 24.0 GiB');
     expect(markdown).toContain('commit abc1234');
+    // Steal over the run, and over the samples (six, of two implementations): median and worst, with its row.
+    expect(markdown).toContain(
+      '- CPU time stolen by the host (steal in /proc/stat, all cores): 3.1% over the run; per sample, median 3.0%, the most 12.0% (echo-64)',
+    );
     expect(markdown.endsWith(`${NOTES_MARK}\n\nA profile of 1 MiB text.\n`)).toBe(true);
     expect(fs.readFileSync(path.join(root, 'packages/bench/results/chart.svg'), 'utf8')).toContain('<svg');
   } finally {
