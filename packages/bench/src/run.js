@@ -36,7 +36,8 @@ function estimate(scenario, rounds, timing) {
   if (scenario.kind === 'memory') return rounds * impls * (1.5 + params.connections / 4000);
   if (scenario.kind === 'fanout' || scenario.kind === 'redis')
     return 1 + params.receivers / 2000 + impls * timing.duration * (rounds + 0.3);
-  return 1 + impls * (timing.firstWarmup + 0.3) + rounds * impls * (timing.duration + timing.warmup + 0.3);
+  const duration = timing.duration * (scenario.durationScale || 1);
+  return 1 + impls * (timing.firstWarmup + 0.3) + rounds * impls * (duration + timing.warmup + 0.3);
 }
 
 function machine() {
