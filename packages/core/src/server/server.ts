@@ -10,6 +10,7 @@ import { negotiateExtensions } from '../handshake/negotiate';
 import { Rejections } from '../handshake/rejections';
 import { selectSubprotocol } from '../handshake/select-subprotocol';
 import { CloseCode } from '../protocol/constants';
+import { AcceptFailureWarning, isAcceptError } from './accept-errors';
 import { Connection, type ConnectionOwner, type SendData, type SendOptions } from './connection';
 import type { ServerEvents } from './events';
 import { PreparedMessage, fanOut } from './fan-out';
@@ -62,6 +63,7 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
   private shutdownPromise: Promise<void> | null = null;
   private resolveShutdown: (() => void) | null = null;
   private readonly pubSub = new PubSub(this, this.plugins);
+  private readonly acceptFailureWarning = new AcceptFailureWarning();
   /** @internal */
   readonly subscriptions = this.pubSub.registry;
 
@@ -330,10 +332,14 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
     this.emit('listening');
   }
 
-  /** @internal Server-level errors (a port in use) must not pass unnoticed: without a listener, throw. */
+  /**
+   * @internal Server-level errors must not pass unnoticed. Without a listener, a listen error (a
+   * port in use) throws; a failed accept only warns, once (accept-errors.ts).
+   */
   onHttpError(error: Error): void {
-    if (this.listenerCount('error') === 0) throw error;
-    this.emit('error', error);
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else if (isAcceptError(error)) this.acceptFailureWarning.warn(error);
+    else throw error;
   }
 
   private maybeFinishShutdown(): void {

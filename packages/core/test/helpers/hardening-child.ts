@@ -2,9 +2,10 @@
  * Child processes for the hardening tests (integration/hardening.test.ts, lifecycle.test.ts),
  * started through child-process.ts (TypeScript via packages/bench/ts-register.js, node flags via `execArgv`).
  *
- * - `useServerProcesses()`: a @ws/core server in its own `node --expose-gc` process
- *   (hardening-server-process.ts). Memory is measured there, after a full GC, so neither jest
- *   nor the test's own client (which share the test's heap) blur the numbers.
+ * - `useServerProcesses(script?)`: a @ws/core server in its own `node --expose-gc` process
+ *   (hardening-server-process.ts, or another child of the same IPC protocol). Memory is measured
+ *   there, after a full GC, so neither jest nor the test's own client (which share the test's
+ *   heap) blur the numbers; a child that crashes fails what waits on it with its stderr.
  * - `runHardeningFixture(name, args)`: runs a `hardening-fixture-*.ts` script and returns the JSON
  *   it prints last, for behaviour jest cannot host (a listener's uncaught exception).
  *
@@ -35,17 +36,28 @@ export class ServerProcess {
   /** The port it listens on, once `start` resolved. */
   port = 0;
   private nextId = 1;
-  private readonly pending = new Map<number, (stats: ServerProcessStats) => void>();
+  private readonly pending = new Map<number, { resolve: (answer: unknown) => void; reject: (error: Error) => void }>();
   private stderr = '';
 
   constructor(private readonly child: ChildProcess) {
     child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    child.on('message', (message: ServerProcessStats & { id?: number }) => {
-      const resolve = message.id === undefined ? undefined : this.pending.get(message.id);
-      if (resolve === undefined) return;
+    child.on('message', (message: { id?: number }) => {
+      const waiter = message.id === undefined ? undefined : this.pending.get(message.id);
+      if (waiter === undefined) return;
       this.pending.delete(message.id!);
-      resolve(message);
+      waiter.resolve(message);
     });
+    // A child that crashed fails what waits on it with its stderr, not with a timeout.
+    child.once('exit', (code, signal) => {
+      const error = new Error(`server process exited (${code ?? signal}):\n${this.stderr}`);
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      this.pending.clear();
+    });
+  }
+
+  /** Whether the process is still alive. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Resolves once the server is listening (the first start transpiles the sources: allow time). */
@@ -67,21 +79,24 @@ export class ServerProcess {
 
   /** Sends `command` (with `fields`) and resolves with the child's answer. */
   ask<T = ServerProcessStats>(command: string, fields: object = {}, ms = DEFAULT_WAIT_MS): Promise<T> {
+    if (!this.running) return Promise.reject(new Error(`server process exited:\n${this.stderr}`));
     const id = this.nextId++;
-    const answer = new Promise<T>((resolve) => this.pending.set(id, resolve as (stats: ServerProcessStats) => void));
+    const answer = new Promise<T>((resolve, reject) =>
+      this.pending.set(id, { resolve: resolve as (answer: unknown) => void, reject }),
+    );
     this.child.send({ ...fields, id, command });
     return withTimeout(answer, ms, `server process ${command}`);
   }
 
   /** Polls (without GC) until `predicate` holds, and returns the stats that satisfied it. */
-  async until(
-    predicate: (stats: ServerProcessStats) => boolean,
+  async until<T = ServerProcessStats>(
+    predicate: (stats: T) => boolean,
     what: string,
     ms = DEFAULT_WAIT_MS,
-  ): Promise<ServerProcessStats> {
+  ): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {
-      const stats = await this.stats(false);
+      const stats = await this.ask<T>('stats', { gc: false });
       if (predicate(stats)) return stats;
       if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
       await delay(10);
@@ -113,17 +128,16 @@ export function startServerProcess(
   });
 }
 
-/** Starts server processes on demand; each is killed after the test. */
-export function useServerProcesses(): (
-  options?: ServerOptions,
-  flags?: { echo?: boolean; keepHeader?: string },
-) => Promise<ServerProcess> {
+/** Starts server processes (of `script`) on demand; each is killed after the test. */
+export function useServerProcesses<Flags extends object = { echo?: boolean; keepHeader?: string }>(
+  script?: string,
+): (options?: ServerOptions, flags?: Flags) => Promise<ServerProcess> {
   const started: ServerProcess[] = [];
   afterEach(() => {
     for (const server of started.splice(0)) server.kill();
   });
   return async (options, flags) => {
-    const server = await startServerProcess(options, flags);
+    const server = await startServerProcess(options, flags, script);
     started.push(server);
     return server;
   };
