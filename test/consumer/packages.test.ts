@@ -15,8 +15,12 @@ const packages = publicPackages();
 const names = packages.map((pkg) => pkg.name);
 const fixtures = path.join(__dirname, 'fixtures');
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-/** A tarball past this is a packing mistake (tests, sources and maps roughly double one), not growth. */
-const TARBALL_BUDGET = 150 * 1024;
+/**
+ * A tarball past this is a packing mistake (tests, sources and maps roughly double one), not growth:
+ * `@ws/core` packs to about 151 KiB (its declarations keep their doc comments), so 200 KiB leaves
+ * room to grow and still catches a doubling.
+ */
+const TARBALL_BUDGET = 200 * 1024;
 const ALLOWED_TOP = new Set(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']);
 
 let base: string;
