@@ -23,6 +23,7 @@ import { outputBatch } from './output-batch';
 import { PAUSED_FOR_EXTENSION, PAUSED_FOR_OUTPUT, FlowControl, type FlowHost } from './flow-control';
 import { isReceivedText } from '../protocol/text-codec';
 import { toBuffer } from './to-buffer';
+import { hearsMessages } from './has-listener';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
 import type { TransportKind } from './transport';
 
@@ -297,7 +298,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /** @internal */
   onMessage(data: string | Buffer, isBinary: boolean): void {
-    this.emit('message', data, isBinary);
+    if (hearsMessages(this)) this.emit('message', data, isBinary);
     this.owner.onConnectionMessage(this, data, isBinary);
   }
 

@@ -21,6 +21,25 @@ describe('RFC 6455 §5.6: client to server', () => {
     expect([data, from, isBinary]).toEqual(['héllo 🌍', (await connection()).connection, false]);
   });
 
+  it('hears on a connection only while it has a message listener; the server hears every message', async () => {
+    const { url, connection, events } = await h.server();
+    const client = await h.ws(url);
+    const { connection: opened } = await connection();
+    opened.removeAllListeners('message'); // the harness's recorder: none from here on
+    const heard: unknown[] = [];
+    const listener = (data: unknown): void => void heard.push(data);
+    client.ws.send('unheard');
+    expect((await events.nth('message', 0))[0]).toBe('unheard');
+    opened.on('message', listener);
+    client.ws.send('heard');
+    client.ws.send(Buffer.from([1]));
+    await events.nth('message', 2);
+    opened.off('message', listener);
+    client.ws.send('after');
+    expect((await events.nth('message', 3))[0]).toBe('after');
+    expect(heard).toEqual(['heard', Buffer.from([1])]);
+  });
+
   it('delivers binary as a Buffer', async () => {
     const { url, events } = await h.server();
     const client = await h.ws(url);
