@@ -3,7 +3,8 @@
  * One echo row (or the handshake row) of the suite (scenarios.js: its sizes, connections, window, offer and server
  * options) measured as server CPU per message: the server process of the
  * suite (bench/src/server.js, pinned to core 0) under the C load generator (core 1), its CPU
- * time from /proc/<pid>/stat (every thread: zlib's thread pool counts) over the measured run.
+ * time from /proc/<pid>/stat (every thread: zlib's thread pool counts) over the measured run, and
+ * its user and system parts.
  * Implementations alternate round by round.
  *
  *   node packages/bench/src/row-cpu.js [row-id] [rounds] [impl,impl,...]
@@ -20,7 +21,7 @@ const benchSrc = __dirname;
 const { SCENARIOS } = require(path.join(benchSrc, 'scenarios'));
 const { runLoadgen } = require(path.join(benchSrc, 'loadgen'));
 const { generatorPayload } = require(path.join(benchSrc, 'payloads'));
-const { pinned, processCpuMicros, machineTicks, stolenShare } = require(path.join(benchSrc, 'servers'));
+const { pinned, processCpuTimes, machineTicks, stolenShare } = require(path.join(benchSrc, 'servers'));
 
 const rowId = process.argv[2] ?? 'echo-64';
 const rounds = Number(process.argv[3] ?? 3);
@@ -67,16 +68,18 @@ async function sample(impl) {
           minMessages: 8,
         };
   await runLoadgen(row.kind, { ...args, duration: 1, warmup: 0 });
-  const before = processCpuMicros(child.pid);
+  const before = processCpuTimes(child.pid);
   const ticks = machineTicks();
   const result = await runLoadgen(row.kind, { ...args, duration, warmup: 0 });
-  const used = processCpuMicros(child.pid) - before;
+  const after = processCpuTimes(child.pid);
+  const user = (after.user - before.user) / result.messages;
+  const system = (after.system - before.system) / result.messages;
   const stolen = stolenShare(ticks, machineTicks());
   child.removeAllListeners('exit');
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGINT'); // lets --cpu-prof write its profile
   await exited;
-  return { rate: result.rate, perMessage: used / result.messages, generator: result.cpu, stolen };
+  return { rate: result.rate, perMessage: user + system, user, system, generator: result.cpu, stolen };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -89,7 +92,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
       const r = await sample(impl);
       results[impl].push(r);
       console.log(
-        `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg, generator CPU ${Math.round(r.generator * 100)}%, stolen ${r.stolen === null ? '?' : (r.stolen * 100).toFixed(1)}%`,
+        `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg (user ${r.user.toFixed(1)}, system ${r.system.toFixed(1)}), generator CPU ${Math.round(r.generator * 100)}%, stolen ${r.stolen === null ? '?' : (r.stolen * 100).toFixed(1)}%`,
       );
     }
   }
@@ -97,8 +100,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
   for (const impl of impls) {
     const rate = median(results[impl].map((r) => r.rate));
     const cpu = median(results[impl].map((r) => r.perMessage));
+    const user = median(results[impl].map((r) => r.user));
+    const system = median(results[impl].map((r) => r.system));
     console.log(
-      `  ${impl.padEnd(30)} ${String(Math.round(rate)).padStart(7)} msg/s  ${cpu.toFixed(1).padStart(6)} us/msg`,
+      `  ${impl.padEnd(30)} ${String(Math.round(rate)).padStart(7)} msg/s  ${cpu.toFixed(1).padStart(6)} us/msg  (user ${user.toFixed(1)}, system ${system.toFixed(1)})`,
     );
   }
 })().catch((error) => {

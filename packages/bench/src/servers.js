@@ -69,9 +69,21 @@ const TICKS_PER_SECOND = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in th
  * microseconds; null where there is no /proc. `taskset` execs node, so a server's pid is its own.
  */
 function processCpuMicros(pid) {
+  const times = processCpuTimes(pid);
+  return times === null ? null : times.user + times.system;
+}
+
+/**
+ * The same, as user and system (kernel) time apart: on loopback the system side is mostly the
+ * read and write syscalls and the TCP work they carry, which a server pays per write it makes.
+ */
+function processCpuTimes(pid) {
   try {
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
+    return {
+      user: (Number(fields[11]) * 1e6) / TICKS_PER_SECOND,
+      system: (Number(fields[12]) * 1e6) / TICKS_PER_SECOND,
+    };
   } catch {
     return null;
   }
@@ -105,6 +117,7 @@ module.exports = {
   stopServer,
   pinned,
   processCpuMicros,
+  processCpuTimes,
   machineTicks,
   stolenShare,
 };
