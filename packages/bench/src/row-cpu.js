@@ -13,6 +13,10 @@
  *   BENCH_CPU_PROF=dir  writes a V8 CPU profile of each server process there.
  *   OURS_DEFLATE=json   options of deflate() added to the row's, for ours only.
  *   DURATION=s          seconds measured per sample (default 2), after 1 s of warm-up.
+ *   TOGETHER=1          all the servers of a round at once, side by side on core 0, each under its
+ *                       own generator on core 1: what the host does to the core falls on all of them
+ *                       alike, so their CPU a message compares even while its speed moves. The rates
+ *                       are then each server's share of one core, not the row's.
  */
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -27,6 +31,7 @@ const rowId = process.argv[2] ?? 'echo-64';
 const rounds = Number(process.argv[3] ?? 3);
 const impls = (process.argv[4] ?? 'ours,ws').split(',');
 const duration = Number(process.env.DURATION ?? 2);
+const together = process.env.TOGETHER === '1';
 
 const row = SCENARIOS.find((s) => s.id === rowId);
 if (row === undefined || !['echo', 'storm'].includes(row.kind)) throw new Error(`no echo or storm row ${rowId}`);
@@ -53,33 +58,65 @@ function startServer(impl) {
   });
 }
 
-async function sample(impl) {
-  const { child, port } = await startServer(impl);
-  // taskset execs node: the pid is the server's own.
-  const args =
-    row.kind === 'storm'
-      ? { port, parallel: row.params.parallel, minMessages: 32 }
-      : {
-          port,
-          connections: row.params.connections,
-          window: row.params.window,
-          header: row.params.header,
-          ...generatorPayload(row.params),
-          minMessages: 8,
-        };
-  await runLoadgen(row.kind, { ...args, duration: 1, warmup: 0 });
+function loadArgs(port) {
+  return row.kind === 'storm'
+    ? { port, parallel: row.params.parallel, minMessages: 32 }
+    : {
+        port,
+        connections: row.params.connections,
+        window: row.params.window,
+        header: row.params.header,
+        ...generatorPayload(row.params),
+        minMessages: 8,
+      };
+}
+
+/** One measured run of the generator against a started server: its rate and the server's CPU a message. */
+async function measure({ child, port }) {
   const before = processCpuTimes(child.pid);
   const ticks = machineTicks();
-  const result = await runLoadgen(row.kind, { ...args, duration, warmup: 0 });
+  const result = await runLoadgen(row.kind, { ...loadArgs(port), duration, warmup: 0 });
   const after = processCpuTimes(child.pid);
   const user = (after.user - before.user) / result.messages;
   const system = (after.system - before.system) / result.messages;
   const stolen = stolenShare(ticks, machineTicks());
+  return { rate: result.rate, perMessage: user + system, user, system, generator: result.cpu, stolen };
+}
+
+async function stopServer({ child }) {
   child.removeAllListeners('exit');
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGINT'); // lets --cpu-prof write its profile
   await exited;
-  return { rate: result.rate, perMessage: user + system, user, system, generator: result.cpu, stolen };
+}
+
+async function started(impl) {
+  const server = await startServer(impl);
+  await runLoadgen(row.kind, { ...loadArgs(server.port), duration: 1, warmup: 0 }); // warm-up
+  return server;
+}
+
+/** One round, one implementation after the other. */
+async function roundApart(order) {
+  const samples = {};
+  for (const impl of order) {
+    const server = await started(impl);
+    samples[impl] = await measure(server);
+    await stopServer(server);
+  }
+  return samples;
+}
+
+/**
+ * TOGETHER=1: every implementation's server at once on core 0, each under a generator of its own
+ * on core 1, so that a change in the core's speed or the host's steal falls on all of them alike.
+ */
+async function roundTogether(order) {
+  const servers = [];
+  for (const impl of order) servers.push(await started(impl));
+  const measured = await Promise.all(servers.map(measure));
+  await Promise.all(servers.map(stopServer));
+  return Object.fromEntries(order.map((impl, i) => [impl, measured[i]]));
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -88,15 +125,16 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
   const results = Object.fromEntries(impls.map((impl) => [impl, []]));
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? impls : [...impls].reverse();
+    const samples = await (together ? roundTogether(order) : roundApart(order));
     for (const impl of order) {
-      const r = await sample(impl);
+      const r = samples[impl];
       results[impl].push(r);
       console.log(
         `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg (user ${r.user.toFixed(1)}, system ${r.system.toFixed(1)}), generator CPU ${Math.round(r.generator * 100)}%, stolen ${r.stolen === null ? '?' : (r.stolen * 100).toFixed(1)}%`,
       );
     }
   }
-  console.log(`${rowId}, ${rounds} rounds, medians:`);
+  console.log(`${rowId}, ${rounds} rounds${together ? ', servers side by side' : ''}, medians:`);
   for (const impl of impls) {
     const rate = median(results[impl].map((r) => r.rate));
     const cpu = median(results[impl].map((r) => r.perMessage));
