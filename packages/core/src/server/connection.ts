@@ -23,7 +23,7 @@ import { outputBatch } from './output-batch';
 import { PAUSED_FOR_EXTENSION, PAUSED_FOR_OUTPUT, FlowControl, type FlowHost } from './flow-control';
 import { isReceivedText } from '../protocol/text-codec';
 import { toBuffer } from './to-buffer';
-import { hearsMessages } from './has-listener';
+import { hearsMessages } from './hears-messages';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
 import type { TransportKind } from './transport';
 

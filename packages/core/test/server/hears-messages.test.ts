@@ -3,7 +3,7 @@
  * of eventemitter3 changes how it keeps listeners, before any connection misses a message.
  */
 import EventEmitter from 'eventemitter3';
-import { hearsMessages } from '../../src/server/has-listener';
+import { hearsMessages } from '../../src/server/hears-messages';
 
 const listener = (): void => {};
 
