@@ -13,12 +13,16 @@
  *   BENCH_CPU_PROF=dir  writes a V8 CPU profile of each server process there.
  *   OURS_DEFLATE=json   options of deflate() added to the row's, for ours only.
  *   DURATION=s          seconds measured per sample (default 2), after 1 s of warm-up.
+ *   BENCH_NODE_FLAGS='--trace-gc'  Node flags for the server processes (space-separated).
+ *   BENCH_SERVER_LOG=prefix        each server's stdout (what those flags print) to
+ *                                  <prefix>.<impl>.<pid>.
  *   TOGETHER=1          all the servers of a round at once, side by side on core 0, each under its
  *                       own generator on core 1: what the host does to the core falls on all of them
  *                       alike, so their CPU a message compares even while its speed moves. The rates
  *                       are then each server's share of one core, not the row's.
  */
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const benchSrc = __dirname;
@@ -47,15 +51,23 @@ function startServer(impl) {
   if (impl === 'ours' && config.deflate !== undefined) {
     config.deflate = { ...config.deflate, ...JSON.parse(process.env.OURS_DEFLATE ?? '{}') };
   }
-  const [command, args] = pinned(0, process.execPath, [...profile, script, name, JSON.stringify(config)]);
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const [command, args] = pinned(0, process.execPath, [...flags, ...profile, script, name, JSON.stringify(config)]);
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${impl} exited with ${code}`)));
+    const log = process.env.BENCH_SERVER_LOG ? fs.createWriteStream(serverLogName(impl, child.pid)) : null;
     child.stdout.on('data', (chunk) => {
+      log?.write(chunk);
       const match = /port (\d+)/.exec(String(chunk));
       if (match) resolve({ child, port: Number(match[1]) });
     });
   });
+}
+
+/** Where a server's stdout goes under BENCH_SERVER_LOG: one file per process. */
+function serverLogName(impl, pid) {
+  return `${process.env.BENCH_SERVER_LOG}.${impl.replace(/\W/g, '')}.${pid}`;
 }
 
 function loadArgs(port) {
