@@ -111,6 +111,30 @@ export class ChunkQueue {
   }
 
   /**
+   * The next `length` bytes as views of the chunks they sit in, in order, consumed: no copy.
+   * The views stay valid: chunks are never written again (a block only past what it holds).
+   */
+  takeViews(length: number): Buffer[] {
+    const views: Buffer[] = [];
+    this.length -= length;
+    while (length > 0) {
+      const chunk = this.chunks[0];
+      const start = this.offset;
+      const available = chunk.length - start;
+      const take = Math.min(available, length);
+      views.push(start === 0 && take === chunk.length ? chunk : chunk.subarray(start, start + take));
+      length -= take;
+      if (take === available) {
+        this.chunks.shift();
+        this.offset = 0;
+      } else {
+        this.offset = start + take;
+      }
+    }
+    return views;
+  }
+
+  /**
    * The next `length` bytes of a large frame (HEADROOM_MIN_PAYLOAD or more; smaller ones are read
    * with `read`), unmasked with the frame's `mask` but for the first `plain` (unmasked in place
    * already): a view unmasked in place when they sit in one chunk, else one copy that unmasks as

@@ -3,7 +3,8 @@ import { Opcode } from './constants';
 import { WebSocketError } from './errors';
 import { checkFrameHeader, nonMinimalLength } from './frame-header';
 import { HEADROOM, HEADROOM_MIN_PAYLOAD, offerHeadroom } from './headroom';
-import { rotateMask, unmaskInPlaceIsAscii, unmaskPayload, unmaskPayloadFrom } from './mask';
+import { rotateMask, unmaskInPlaceIsAscii, unmaskPayload, unmaskPayloadFrom, unmaskPiecesFrom } from './mask';
+import { ROPE_MAX } from './text-codec';
 
 /**
  * Streaming parser for client frames (RFC 6455 §5.2), or server frames with `fromServer`. Chunks may be cut anywhere. Every rule
@@ -24,7 +25,9 @@ import { rotateMask, unmaskInPlaceIsAscii, unmaskPayload, unmaskPayloadFrom } fr
  * A large frame that spans chunks is copied out of them unmasked in one pass: once a quarter of
  * it has come, into a Buffer of its full size that each later chunk is copied into as it
  * arrives (`fill`), so the socket's chunks are let go at once and each is read while still in
- * cache; text pieces are then shown to `onTextPayload` from that Buffer.
+ * cache; text pieces are then shown to `onTextPayload` from that Buffer. With `asciiText`, a
+ * large one-frame text message (up to `ROPE_MAX`) is not filled: its bytes stay in the chunks,
+ * unmasked there as they come, and leave as views of them through `onTextPieces`.
  */
 export interface FrameHandler {
   /**
@@ -51,6 +54,12 @@ export interface FrameHandler {
    * meanwhile into one piece.
    */
   onFramePiece?(opcode: number, rsv: number, piece: Buffer): boolean;
+  /**
+   * With `asciiText`: a whole large text message in one frame, unmasked, as views of the chunks it
+   * came in (`length` bytes in all), the first `checked` of them shown to `onTextPayload`
+   * already. Return as from `onFrame`.
+   */
+  onTextPieces?(pieces: Buffer[], length: number, checked: number): boolean;
   /** The peer broke the protocol; the parser has stopped and discards all further input. */
   onParseError(error: WebSocketError): void;
 }
@@ -301,6 +310,7 @@ export class FrameParser {
       }
       return this.deliver(payload, reported);
     }
+    if (this.keepsTextInPlace()) return this.deliverTextPieces(length);
     const headroom = this.isWholeLargeMessage() ? this.input.headroomBefore(length, clientHeaderLength(length)) : 0;
     // Bytes shown to onTextPayload were unmasked in place as they came: only the rest is masked.
     const reported = this.reported;
@@ -318,6 +328,29 @@ export class FrameParser {
     return (
       this.fin && this.opcode !== Opcode.Continuation && this.payloadLength >= HEADROOM_MIN_PAYLOAD && !this.fromServer
     );
+  }
+
+  /**
+   * A large one-frame text message that stays in the chunks it came in (see `onTextPieces`):
+   * where a fill would copy it out, only to be decoded from the copy and sent back from it.
+   */
+  private keepsTextInPlace(): boolean {
+    return this.asciiText && this.opcode === Opcode.Text && this.fin && this.payloadLength <= ROPE_MAX;
+  }
+
+  /** The whole of a `keepsTextInPlace` frame is buffered: its payload as views, unmasked. */
+  private deliverTextPieces(length: number): boolean {
+    // The peer's header and key right before the payload in its chunk are ours to reuse (headroom.ts).
+    const headerLength = clientHeaderLength(length);
+    const headroom = !this.fromServer && this.input.offset >= headerLength ? headerLength : 0;
+    const pieces = this.input.takeViews(length);
+    const checked = this.reported;
+    this.reported = 0;
+    unmaskPiecesFrom(pieces, this.mask, checked);
+    if (headroom > 0) offerHeadroom(pieces[0], headroom);
+    this.messageLength = 0;
+    this.state = State.Header;
+    return this.handed(this.handler.onTextPieces!(pieces, length, checked));
   }
 
   /** Hands a frame over, its payload unmasked; false when parsing must not go on now. */
@@ -384,7 +417,12 @@ export class FrameParser {
   /** A data frame too large to copy out of the chunks at its end (streamPieces takes its own path). */
   private fillIsDue(): boolean {
     const length = this.payloadLength;
-    return length >= FILL_MIN && this.input.length * FILL_START_SHARE >= length && !this.streamPieces;
+    return (
+      length >= FILL_MIN &&
+      this.input.length * FILL_START_SHARE >= length &&
+      !this.streamPieces &&
+      !this.keepsTextInPlace()
+    );
   }
 
   /** Moves the frame's bytes so far into a Buffer of its size, which the next chunks fill. */

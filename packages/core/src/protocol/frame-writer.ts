@@ -188,6 +188,35 @@ export function writeMessage(
 }
 
 /**
+ * One unmasked frame whose payload is `pieces` (`length` bytes in all): received chunks sent on
+ * as they are (text-codec.ts, `receivedPiecesOf`), with no copy. The header goes in the bytes
+ * before the first piece when the parser offered them (headroom.ts), else in a Buffer of its own.
+ */
+export function writePiecesFrame(
+  sink: OutputSink,
+  opcode: number,
+  pieces: readonly Buffer[],
+  length: number,
+  callback?: (error?: Error | null) => void,
+): void {
+  const headerLength = frameHeaderLength(length);
+  const last = pieces.length - 1;
+  sink.cork();
+  const framed = takeHeadroom(pieces[0], headerLength);
+  if (framed !== null) {
+    writeFrameHeader(framed, 0, opcode, true, 0, length);
+    sink.push(framed, last === 0 ? callback : undefined);
+  } else {
+    const header = Buffer.allocUnsafe(headerLength);
+    writeFrameHeader(header, 0, opcode, true, 0, length);
+    sink.push(header);
+    sink.push(pieces[0], last === 0 ? callback : undefined);
+  }
+  for (let i = 1; i <= last; i++) sink.push(pieces[i], i === last ? callback : undefined);
+  sink.uncork();
+}
+
+/**
  * Text fast path: the string is encoded straight behind its header, one allocation and one
  * pass in all (no separate payload Buffer, no second chunk). Returns false when the text needs
  * more than one frame; the caller then encodes it with `encodeText` and uses `writeMessage`.

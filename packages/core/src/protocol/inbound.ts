@@ -4,7 +4,8 @@ import { FrameParser, type FrameHandler } from './frame-parser';
 import { MessageAssembler } from './message-assembler';
 import type { ProtocolHandler } from './protocol-handler';
 import { forgetHeadroom } from './headroom';
-import { decodeAsciiAt, forgetText } from './text-codec';
+import { isAscii } from 'node:buffer';
+import { decodeAsciiAt, decodeAsciiPieces, forgetText } from './text-codec';
 import type { DecodeCallback } from '../extension/extension';
 import type { ExtensionChain } from '../extension/chain';
 
@@ -125,6 +126,23 @@ export class Inbound implements FrameHandler {
     return !this.owner.hasFailed;
   }
 
+  /**
+   * @internal FrameHandler: a large one-frame text message as views of its chunks. ASCII (the
+   * first `checked` bytes were seen by `onTextPayload`) is decoded from them; other text is
+   * joined and validated as any frame.
+   */
+  onTextPieces(pieces: Buffer[], length: number, checked: number): boolean {
+    this.messageOpcode = Opcode.Text;
+    this.messageRsv = 0;
+    if (this.assembler.checkedAscii && areAsciiFrom(pieces, checked)) {
+      this.assembler.reset(); // forgets what `onTextPayload` saw
+      this.handler.onMessage(decodeAsciiPieces(pieces, length), false);
+    } else {
+      this.addFragment(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, length), true, checked);
+    }
+    return !this.owner.hasFailed;
+  }
+
   /** @internal FrameHandler: part of a data frame still arriving, for codecs that take pieces. */
   onFramePiece(opcode: number, rsv: number, piece: Buffer): boolean {
     if (opcode !== Opcode.Continuation) {
@@ -194,6 +212,18 @@ export class Inbound implements FrameHandler {
     if (!isText) this.handler.onMessage(assembler.take(), true);
     else this.handler.onMessage(this.textAsBuffer ? assembler.takeTextBytes() : assembler.takeText(), false);
   }
+}
+
+/** Whether the bytes of `pieces` from byte `from` on (counted across them) are all ASCII. */
+function areAsciiFrom(pieces: readonly Buffer[], from: number): boolean {
+  let position = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i];
+    const end = position + piece.length;
+    if (end > from && !isAscii(from > position ? piece.subarray(from - position) : piece)) return false;
+    position = end;
+  }
+  return true;
 }
 
 /** Codecs should fail with a WebSocketError; anything else is the extension's own failure. */

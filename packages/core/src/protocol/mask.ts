@@ -101,6 +101,21 @@ export function unmaskPayloadFrom(payload: Buffer, mask: number, from: number): 
 }
 
 /**
+ * Unmasks in place a frame payload held as `pieces` (in order), from payload byte `from` on:
+ * the bytes before are unmasked already.
+ */
+export function unmaskPiecesFrom(pieces: readonly Buffer[], mask: number, from: number): void {
+  if (mask === 0) return;
+  let position = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i];
+    const end = position + piece.length;
+    if (end > from) unmaskPayloadFrom(piece, rotateMask(mask, position), from > position ? from - position : 0);
+    position = end;
+  }
+}
+
+/**
  * XORs `length` bytes of `buffer` from `offset` with the 4-byte mask in place (RFC 6455 §5.3).
  * `mask` holds the mask bytes as a big-endian uint32 (the order they come on the wire).
  * Large payloads are unmasked a 32-bit word at a time over their 4-byte-aligned middle.

@@ -49,6 +49,11 @@ export class MessageAssembler {
     return invalidUtf8();
   }
 
+  /** True while every byte shown to `checkPartialText` for this message was ASCII (or none was). */
+  get checkedAscii(): boolean {
+    return this.partialAscii;
+  }
+
   /**
    * Adds a fragment whose first `checked` bytes already went through `checkPartialText`.
    * Returns the error to fail with, or null. When `fin` is set and there was no error, the

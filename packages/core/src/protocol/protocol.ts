@@ -2,10 +2,17 @@ import { CloseCode, MAX_CLOSE_REASON_BYTES, MAX_CONTROL_PAYLOAD, Opcode, isValid
 import { encodeClosePayload, parseClosePayload } from './close-payload';
 import { EncodeQueue, type EncodeQueueTarget, type WriteCallback } from './encode-queue';
 import { WebSocketError } from './errors';
-import { encodeText, writeControlFrame, writeMessage, writeText, type OutputSink } from './frame-writer';
+import {
+  encodeText,
+  writeControlFrame,
+  writeMessage,
+  writePiecesFrame,
+  writeText,
+  type OutputSink,
+} from './frame-writer';
 import { Inbound, type InboundOwner } from './inbound';
 import type { ProtocolHandler, ProtocolOptions } from './protocol-handler';
-import { receivedBytesOf } from './text-codec';
+import { receivedBytesOf, receivedPiecesOf } from './text-codec';
 import type { EncodeOptions, SharedEncoder } from '../extension/extension';
 import type { SharedEncoding } from './shared-encoding';
 import type { ExtensionChain } from '../extension/chain';
@@ -169,6 +176,23 @@ export class Protocol implements InboundOwner, EncodeQueueTarget {
       const received = receivedBytesOf(text);
       if (received !== null) {
         writeMessage(this.sink, Opcode.Text, received, 0, this.maxFrameSize, callback, this.masked);
+        return;
+      }
+      const pieces = receivedPiecesOf(text);
+      if (pieces !== null) {
+        // ASCII: as many bytes as units. Masked (client) or split frames need the bytes together.
+        if (!this.masked && text.length <= this.maxFrameSize)
+          writePiecesFrame(this.sink, Opcode.Text, pieces, text.length, callback);
+        else
+          writeMessage(
+            this.sink,
+            Opcode.Text,
+            Buffer.concat(pieces, text.length),
+            0,
+            this.maxFrameSize,
+            callback,
+            this.masked,
+          );
         return;
       }
       if (writeText(this.sink, text, this.maxFrameSize, callback, this.masked)) return;

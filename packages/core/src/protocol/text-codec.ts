@@ -17,6 +17,10 @@ import { isAscii } from 'node:buffer';
  * encode (`receivedBytesOf`). A string measured for backpressure is remembered by its length
  * alone, for the writer that follows. One string process-wide, let go when the `receive` call
  * that decoded it returns (`forgetText`), so nothing large outlives its message.
+ *
+ * Large ASCII text up to `ROPE_MAX` that came in several socket chunks is not copied into a
+ * Buffer of its own at all: it is decoded from the chunks where it was unmasked, and remembered
+ * with them (`receivedPiecesOf`), so sending it back writes those chunks again.
  */
 
 /** Below this many UTF-16 units, measuring is cheap and not worth remembering. */
@@ -24,12 +28,15 @@ const REMEMBER_MIN = 64 * 1024;
 
 /** Slices of large ASCII: below V8's large-object size, so they are young heap strings. */
 const ASCII_SLICE = 64 * 1024;
-const ROPE_MAX = 2 * 1024 * 1024;
+/** The largest ASCII text decoded as a rope, and so the largest decoded from its chunks (`decodeAsciiPieces`). */
+export const ROPE_MAX = 2 * 1024 * 1024;
 
 let remembered: string | null = null;
 let rememberedLength = 0;
 /** The bytes `remembered` was decoded from, or null when it was only measured. */
 let rememberedBytes: Buffer | null = null;
+/** Or the chunks it was decoded from, in order (`decodeAsciiPieces`). */
+let rememberedPieces: readonly Buffer[] | null = null;
 
 /**
  * Buffer's own Latin-1 copies, which `toString` and `write` reach through argument checks and
@@ -77,6 +84,28 @@ function decodeAscii(bytes: Buffer): string {
     text += bytes.toString('latin1', start, Math.min(start + ASCII_SLICE, length));
   }
   return text;
+}
+
+/**
+ * ASCII text held as `pieces` of received chunks (`length` bytes in all, at most `ROPE_MAX`),
+ * as a rope of young heap strings (see `decodeAscii`), remembered with the pieces.
+ */
+export function decodeAsciiPieces(pieces: readonly Buffer[], length: number): string {
+  let text = '';
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i];
+    for (let start = 0; start < piece.length; start += ASCII_SLICE) {
+      text += piece.toString('latin1', start, Math.min(start + ASCII_SLICE, piece.length));
+    }
+  }
+  remember(text, length, null);
+  rememberedPieces = pieces;
+  return text;
+}
+
+/** The chunks a large received text was decoded from (`decodeAsciiPieces`), when `text` is that text, else null. */
+export function receivedPiecesOf(text: string): readonly Buffer[] | null {
+  return rememberedPieces !== null && remembered === text ? rememberedPieces : null;
 }
 
 /** The UTF-8 length of `text` (lone surrogates count as the 3 bytes of U+FFFD, as `write` does). */
@@ -127,6 +156,7 @@ export function forgetText(): void {
   decodedAscii = null;
   remembered = null;
   rememberedBytes = null;
+  rememberedPieces = null;
   validText = null;
 }
 
@@ -134,4 +164,5 @@ function remember(text: string, length: number, bytes: Buffer | null): void {
   remembered = text;
   rememberedLength = length;
   rememberedBytes = bytes;
+  rememberedPieces = null;
 }
