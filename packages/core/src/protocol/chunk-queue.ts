@@ -67,12 +67,7 @@ export class ChunkQueue {
     if (length > available) return null;
     this.length -= length;
     this.takenAt = start;
-    if (length === available) {
-      this.chunks.shift();
-      this.offset = 0;
-    } else {
-      this.offset = start + length;
-    }
+    this.advance(start, length, available);
     return first;
   }
 
@@ -124,12 +119,7 @@ export class ChunkQueue {
       const take = Math.min(available, length);
       views.push(start === 0 && take === chunk.length ? chunk : chunk.subarray(start, start + take));
       length -= take;
-      if (take === available) {
-        this.chunks.shift();
-        this.offset = 0;
-      } else {
-        this.offset = start + take;
-      }
+      this.advance(start, take, available);
     }
     return views;
   }
@@ -180,6 +170,16 @@ export class ChunkQueue {
         this.chunks.shift();
         this.offset = 0;
       }
+    }
+  }
+
+  /** Past `taken` bytes from `start` of the first chunk, which had `available` from there: drops it when used up. */
+  private advance(start: number, taken: number, available: number): void {
+    if (taken === available) {
+      this.chunks.shift();
+      this.offset = 0;
+    } else {
+      this.offset = start + taken;
     }
   }
 
