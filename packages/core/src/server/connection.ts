@@ -23,7 +23,7 @@ import { outputBatch } from './output-batch';
 import { PAUSED_FOR_EXTENSION, PAUSED_FOR_OUTPUT, FlowControl, type FlowHost } from './flow-control';
 import { isReceivedText } from '../protocol/text-codec';
 import { toBuffer } from './to-buffer';
-import { hearsMessages } from './hears-messages';
+import { hearsMessages, soleMessageListener } from './hears-messages';
 import { bindSocket, destroySocket, resumeParsing, unbindSocket } from './socket-binding';
 import type { TransportKind } from './transport';
 
@@ -298,7 +298,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements Protoc
 
   /** @internal */
   onMessage(data: string | Buffer, isBinary: boolean): void {
-    if (hearsMessages(this)) this.emit('message', data, isBinary);
+    const listener = soleMessageListener(this);
+    if (listener !== null) listener.fn.call(listener.context, data, isBinary);
+    else if (hearsMessages(this)) this.emit('message', data, isBinary);
     this.owner.onConnectionMessage(this, data, isBinary);
   }
 

@@ -25,6 +25,7 @@ import { StandaloneHttpServer, type StandaloneHost } from './standalone';
 import { type HandshakeTransport, type UpgradeRequest, socketTransport } from './transport';
 import { type EstablishedCallback, type PendingHandshake, performUpgrade, type UpgradeHost } from './upgrade';
 import { attachToHttpServer, detachFromHttpServer } from './upgrade-router';
+import { soleMessageListener } from './hears-messages';
 
 /** Options of {@link Server.broadcast}: those of `send`, and who receives it. */
 export interface BroadcastOptions extends SendOptions {
@@ -285,7 +286,9 @@ export class Server extends EventEmitter<ServerEvents> implements ConnectionOwne
 
   /** @internal */
   onConnectionMessage(connection: Connection, data: string | Buffer, isBinary: boolean): void {
-    this.emit('message', data, connection, isBinary);
+    const listener = soleMessageListener(this);
+    if (listener !== null) listener.fn.call(listener.context, data, connection, isBinary);
+    else this.emit('message', data, connection, isBinary);
   }
 
   /** @internal */

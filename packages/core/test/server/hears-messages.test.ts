@@ -1,9 +1,9 @@
 /**
- * `hearsMessages` reads eventemitter3's private listener table: these cases fail if an upgrade
+ * `hearsMessages` and `soleMessageListener` read eventemitter3's private listener table: these cases fail if an upgrade
  * of eventemitter3 changes how it keeps listeners, before any connection misses a message.
  */
 import EventEmitter from 'eventemitter3';
-import { hearsMessages } from '../../src/server/hears-messages';
+import { hearsMessages, soleMessageListener } from '../../src/server/hears-messages';
 
 const listener = (): void => {};
 
@@ -38,4 +38,50 @@ it('is true for a once listener until it has run', () => {
   expect(hearsMessages(emitter)).toBe(true);
   emitter.emit('message');
   expect(hearsMessages(emitter)).toBe(false);
+});
+
+describe('soleMessageListener', () => {
+  it('is the one plain listener, to be run as emit runs it: same this, same arguments', () => {
+    const emitter = new EventEmitter();
+    expect(soleMessageListener(emitter)).toBeNull();
+    const seen: unknown[] = [];
+    emitter.on('message', function (this: unknown, ...args: unknown[]) {
+      seen.push(this, ...args);
+    });
+    const sole = soleMessageListener(emitter)!;
+    sole.fn.call(sole.context, 'data', 7);
+    emitter.emit('message', 'data', 7);
+    expect(seen).toEqual([emitter, 'data', 7, emitter, 'data', 7]);
+  });
+
+  it('keeps the context given to on()', () => {
+    const emitter = new EventEmitter();
+    const context = { name: 'context' };
+    const seen: unknown[] = [];
+    emitter.on(
+      'message',
+      function (this: unknown) {
+        seen.push(this);
+      },
+      context,
+    );
+    const sole = soleMessageListener(emitter)!;
+    sole.fn.call(sole.context);
+    expect(seen).toEqual([context]);
+    expect(seen[0]).toBe(context);
+  });
+
+  it('is null with two listeners, with a once listener, and after off', () => {
+    const emitter = new EventEmitter();
+    emitter.on('message', listener);
+    emitter.on('message', () => {});
+    expect(soleMessageListener(emitter)).toBeNull();
+    emitter.removeAllListeners('message');
+    emitter.once('message', listener);
+    expect(soleMessageListener(emitter)).toBeNull();
+    emitter.removeAllListeners('message');
+    emitter.on('message', listener);
+    emitter.off('message', listener);
+    expect(soleMessageListener(emitter)).toBeNull();
+  });
 });
