@@ -4,7 +4,7 @@
  * options) measured as server CPU per message: the server process of the
  * suite (bench/src/server.js, pinned to core 0) under the C load generator (core 1), its CPU
  * time from /proc/<pid>/stat (every thread: zlib's thread pool counts) over the measured run, and
- * its user and system parts.
+ * its user and system parts, and the messages a read and a write system call carried (/proc/<pid>/io).
  * Implementations alternate round by round.
  *
  *   node packages/bench/src/row-cpu.js [row-id] [rounds] [impl,impl,...]
@@ -86,13 +86,23 @@ function loadArgs(port) {
 /** One measured run of the generator against a started server: its rate and the server's CPU a message. */
 async function measure({ child, port }) {
   const before = processCpuTimes(child.pid);
+  const callsBefore = syscallCounts(child.pid);
   const ticks = machineTicks();
   const result = await runLoadgen(row.kind, { ...loadArgs(port), duration, warmup: 0 });
   const after = processCpuTimes(child.pid);
+  const callsAfter = syscallCounts(child.pid);
   const user = (after.user - before.user) / result.messages;
   const system = (after.system - before.system) / result.messages;
   const stolen = stolenShare(ticks, machineTicks());
-  return { rate: result.rate, perMessage: user + system, user, system, generator: result.cpu, stolen };
+  const reads = (callsAfter.reads - callsBefore.reads) / result.messages;
+  const writes = (callsAfter.writes - callsBefore.writes) / result.messages;
+  return { rate: result.rate, perMessage: user + system, user, system, generator: result.cpu, stolen, reads, writes };
+}
+
+/** The process's read and write system calls so far (/proc/<pid>/io: every read- and write-like call). */
+function syscallCounts(pid) {
+  const io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+  return { reads: Number(/syscr: (\d+)/.exec(io)[1]), writes: Number(/syscw: (\d+)/.exec(io)[1]) };
 }
 
 async function stopServer({ child }) {
@@ -142,7 +152,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
       const r = samples[impl];
       results[impl].push(r);
       console.log(
-        `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg (user ${r.user.toFixed(1)}, system ${r.system.toFixed(1)}), generator CPU ${Math.round(r.generator * 100)}%, stolen ${r.stolen === null ? '?' : (r.stolen * 100).toFixed(1)}%`,
+        `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg (user ${r.user.toFixed(1)}, system ${r.system.toFixed(1)}), messages a read ${(1 / r.reads).toFixed(1)}, a write ${(1 / r.writes).toFixed(1)}, generator CPU ${Math.round(r.generator * 100)}%, stolen ${r.stolen === null ? '?' : (r.stolen * 100).toFixed(1)}%`,
       );
     }
   }
