@@ -29,7 +29,7 @@ const benchSrc = __dirname;
 const { SCENARIOS } = require(path.join(benchSrc, 'scenarios'));
 const { runLoadgen } = require(path.join(benchSrc, 'loadgen'));
 const { generatorPayload } = require(path.join(benchSrc, 'payloads'));
-const { pinned, processCpuTimes, machineTicks, stolenShare } = require(path.join(benchSrc, 'servers'));
+const { pinned, processCpuTimes, processSyscalls, machineTicks, stolenShare } = require(path.join(benchSrc, 'servers'));
 
 const rowId = process.argv[2] ?? 'echo-64';
 const rounds = Number(process.argv[3] ?? 3);
@@ -86,23 +86,21 @@ function loadArgs(port) {
 /** One measured run of the generator against a started server: its rate and the server's CPU a message. */
 async function measure({ child, port }) {
   const before = processCpuTimes(child.pid);
-  const callsBefore = syscallCounts(child.pid);
+  const callsBefore = processSyscalls(child.pid);
   const ticks = machineTicks();
   const result = await runLoadgen(row.kind, { ...loadArgs(port), duration, warmup: 0 });
   const after = processCpuTimes(child.pid);
-  const callsAfter = syscallCounts(child.pid);
+  const callsAfter = processSyscalls(child.pid);
   const user = (after.user - before.user) / result.messages;
   const system = (after.system - before.system) / result.messages;
   const stolen = stolenShare(ticks, machineTicks());
-  const reads = (callsAfter.reads - callsBefore.reads) / result.messages;
-  const writes = (callsAfter.writes - callsBefore.writes) / result.messages;
-  return { rate: result.rate, perMessage: user + system, user, system, generator: result.cpu, stolen, reads, writes };
+  const calls = callsBefore === null || callsAfter === null ? null : perCall(result.messages, callsBefore, callsAfter);
+  return { rate: result.rate, perMessage: user + system, user, system, generator: result.cpu, stolen, calls };
 }
 
-/** The process's read and write system calls so far (/proc/<pid>/io: every read- and write-like call). */
-function syscallCounts(pid) {
-  const io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
-  return { reads: Number(/syscr: (\d+)/.exec(io)[1]), writes: Number(/syscw: (\d+)/.exec(io)[1]) };
+/** Messages per read and per write system call between two `processSyscalls()`. */
+function perCall(messages, before, after) {
+  return { read: messages / (after.reads - before.reads), write: messages / (after.writes - before.writes) };
 }
 
 async function stopServer({ child }) {
@@ -152,7 +150,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
       const r = samples[impl];
       results[impl].push(r);
       console.log(
-        `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg (user ${r.user.toFixed(1)}, system ${r.system.toFixed(1)}), messages a read ${(1 / r.reads).toFixed(1)}, a write ${(1 / r.writes).toFixed(1)}, generator CPU ${Math.round(r.generator * 100)}%, stolen ${r.stolen === null ? '?' : (r.stolen * 100).toFixed(1)}%`,
+        `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg (user ${r.user.toFixed(1)}, system ${r.system.toFixed(1)}), messages a read ${r.calls === null ? '?' : r.calls.read.toFixed(1)}, a write ${r.calls === null ? '?' : r.calls.write.toFixed(1)}, generator CPU ${Math.round(r.generator * 100)}%, stolen ${r.stolen === null ? '?' : (r.stolen * 100).toFixed(1)}%`,
       );
     }
   }

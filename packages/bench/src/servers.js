@@ -90,6 +90,19 @@ function processCpuTimes(pid) {
 }
 
 /**
+ * Read- and write-like system calls of process `pid` so far (/proc/<pid>/io), or null where there
+ * is no /proc: how many messages a server puts in each.
+ */
+function processSyscalls(pid) {
+  try {
+    const io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { reads: Number(/syscr: (\d+)/.exec(io)[1]), writes: Number(/syscw: (\d+)/.exec(io)[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The machine's CPU time so far from /proc/stat, all cores together, in ticks: `total` and
  * `steal`, the time a virtual machine's cores were runnable but the host ran something else.
  * null where there is no /proc/stat.
@@ -118,6 +131,7 @@ module.exports = {
   pinned,
   processCpuMicros,
   processCpuTimes,
+  processSyscalls,
   machineTicks,
   stolenShare,
 };
