@@ -27,7 +27,9 @@ import { ROPE_MAX } from './text-codec';
  * arrives (`fill`), so the socket's chunks are let go at once and each is read while still in
  * cache; text pieces are then shown to `onTextPayload` from that Buffer. With `asciiText`, a
  * large one-frame text message (up to `ROPE_MAX`) is not filled: its bytes stay in the chunks,
- * unmasked there as they come, and leave as views of them through `onTextPieces`.
+ * unmasked there as they come, and leave as views of them through `onTextPieces`. A small
+ * one-frame text message whole in one chunk (most messages) skips the header states: its
+ * header is read from the chunk in one step (`takeWholeText`).
  */
 export interface FrameHandler {
   /**
@@ -87,6 +89,13 @@ const enum State {
   Payload,
   Paused,
   Stopped,
+}
+
+/** What `takeWholeText` did: not that kind of frame (nothing consumed), or handed it over and parsing goes on or waits. */
+const enum Whole {
+  None,
+  GoOn,
+  Wait,
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -197,10 +206,16 @@ export class FrameParser {
     const input = this.input;
     for (;;) {
       switch (this.state) {
-        case State.Header:
+        case State.Header: {
           if (input.length < 2) return;
-          if (!this.readHeader()) return;
+          const whole = this.asciiText ? this.takeWholeText() : Whole.None;
+          if (whole === Whole.None) {
+            if (!this.readHeader()) return;
+          } else if (whole === Whole.Wait) {
+            return;
+          }
           break;
+        }
         case State.Length16:
           if (input.length < 2) return;
           this.payloadLength = (input.readByte() << 8) | input.readByte();
@@ -239,6 +254,38 @@ export class FrameParser {
           return;
       }
     }
+  }
+
+  /**
+   * Most frames in one step: a whole one-frame text message under HEADROOM_MIN_PAYLOAD bytes at
+   * the head of the first chunk, its header read from there directly rather than a byte at a
+   * time through the states. Only a header that passes every check of the states qualifies
+   * (FIN, no RSV, opcode 1 with no message in progress, masked, the shortest length, within
+   * maxPayload); anything else is left to them, consuming nothing.
+   */
+  private takeWholeText(): Whole {
+    const chunk = this.input.chunks[0];
+    const at = this.input.offset;
+    const available = chunk.length - at;
+    if (available < 7 || chunk[at] !== 0x81 || this.messageOpcode !== 0 || this.fromServer) return Whole.None;
+    const second = chunk[at + 1];
+    let length = second & 0x7f;
+    let headerLength = 6;
+    if (second < 0x81 || length === 127) return Whole.None; // unmasked, empty, or a 64-bit length
+    if (length === 126) {
+      length = (chunk[at + 2] << 8) | chunk[at + 3];
+      headerLength = 8;
+      if (length < 126 || length >= HEADROOM_MIN_PAYLOAD) return Whole.None;
+    }
+    if (headerLength + length > available || (this.maxPayload > 0 && length > this.maxPayload)) return Whole.None;
+    const key = at + headerLength - 4;
+    this.mask = ((chunk[key] << 24) | (chunk[key + 1] << 16) | (chunk[key + 2] << 8) | chunk[key + 3]) >>> 0;
+    this.fin = true;
+    this.rsv = 0;
+    this.opcode = Opcode.Text;
+    this.payloadLength = length;
+    this.input.takeInPlace(headerLength + length);
+    return this.deliverText(chunk, at + headerLength, length) ? Whole.GoOn : Whole.Wait;
   }
 
   private readHeader(): boolean {
