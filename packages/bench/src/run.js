@@ -27,7 +27,11 @@ function parseArgs(argv) {
   return args;
 }
 
-const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, '0')}`;
+/** m:ss, rounded to the second first (so 59.6 s is 1:00, not 0:60). */
+function clock(seconds) {
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+}
 
 /** Seconds a row should take: the progress line's estimate of what is left. */
 function estimate(scenario, rounds, timing) {
