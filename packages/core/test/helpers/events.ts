@@ -31,6 +31,25 @@ export async function until(predicate: () => boolean, what: string, ms = DEFAULT
   }
 }
 
+/**
+ * Polls `count` until it reaches `target`; rejects once it has not grown for `stallMs`. For a
+ * stream that a loaded machine may slow down but must never stop.
+ */
+export async function untilCounted(count: () => number, target: number, what: string, stallMs: number): Promise<void> {
+  let last = count();
+  let lastChange = Date.now();
+  while (last < target) {
+    await delay(5);
+    const now = count();
+    if (now !== last) {
+      last = now;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > stallMs) {
+      throw new Error(`stalled for ${stallMs} ms at ${last} of ${target}: ${what}`);
+    }
+  }
+}
+
 /** Records every emission of the named events, in order. */
 export class Recorder {
   readonly log: Array<{ event: string; args: any[] }> = [];
