@@ -129,14 +129,18 @@ async function main() {
   const started = Date.now();
   const ticksAtStart = machineTicks();
   const estimates = scenarios.map((s) => estimate(s, rounds, timing));
+  // The pace (real seconds per estimated second) is taken from the rows already done, and the
+  // time spent in the current row comes off its estimate, so the figure falls as a row runs.
   let doneEstimate = 0;
+  let doneSeconds = 0;
   const rows = [];
   for (const [i, scenario] of scenarios.entries()) {
     const progress = (what) => {
       const elapsed = (Date.now() - started) / 1000;
-      const left = estimates.slice(i).reduce((a, b) => a + b, 0);
-      const pace = doneEstimate > 0 ? elapsed / doneEstimate : 1;
-      const line = `[${i + 1}/${scenarios.length}] ${scenario.id}: ${what}; elapsed ${clock(elapsed)}, about ${clock(left * pace)} left`;
+      const pace = doneEstimate > 0 ? doneSeconds / doneEstimate : 1;
+      const rowLeft = Math.max(0, estimates[i] * pace - (elapsed - doneSeconds));
+      const left = rowLeft + estimates.slice(i + 1).reduce((a, b) => a + b, 0) * pace;
+      const line = `[${i + 1}/${scenarios.length}] ${scenario.id}: ${what}; elapsed ${clock(elapsed)}, about ${clock(left)} left`;
       if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
       else process.stderr.write(`${line}\n`);
     };
@@ -149,6 +153,7 @@ async function main() {
       console.error(`\n${scenario.id}: failed: ${error.stack}`);
     }
     doneEstimate += estimates[i];
+    doneSeconds = (Date.now() - started) / 1000;
     const { id, name, kind, metric, unit, better, params, target, config = {} } = scenario;
     rows.push({ id, name, kind, metric, unit, better, params, target, config, ...outcome });
     if (outcome.skipped && process.stderr.isTTY) process.stderr.write('\n');
