@@ -4,7 +4,8 @@
  * options) measured as server CPU per message: the server process of the
  * suite (bench/src/server.js, pinned to core 0) under the C load generator (core 1), its CPU
  * time from /proc/<pid>/stat (every thread: zlib's thread pool counts) over the measured run, and
- * its user and system parts, and the messages a read and a write system call carried (/proc/<pid>/io).
+ * its user and system parts, the minor page faults a message, and the messages a read and a write
+ * system call carried (/proc/<pid>/io).
  * Implementations alternate round by round.
  *
  *   node packages/bench/src/row-cpu.js [row-id] [rounds] [impl,impl,...]
@@ -93,9 +94,10 @@ async function measure({ child, port }) {
   const callsAfter = processSyscalls(child.pid);
   const user = (after.user - before.user) / result.messages;
   const system = (after.system - before.system) / result.messages;
+  const faults = (after.minorFaults - before.minorFaults) / result.messages;
   const stolen = stolenShare(ticks, machineTicks());
   const calls = callsBefore === null || callsAfter === null ? null : perCall(result.messages, callsBefore, callsAfter);
-  return { rate: result.rate, perMessage: user + system, user, system, generator: result.cpu, stolen, calls };
+  return { rate: result.rate, perMessage: user + system, user, system, faults, generator: result.cpu, stolen, calls };
 }
 
 /** Messages per read and per write system call between two `processSyscalls()`. */
@@ -150,7 +152,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
       const r = samples[impl];
       results[impl].push(r);
       console.log(
-        `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg (user ${r.user.toFixed(1)}, system ${r.system.toFixed(1)}), messages a read ${r.calls === null ? '?' : r.calls.read.toFixed(1)}, a write ${r.calls === null ? '?' : r.calls.write.toFixed(1)}, generator CPU ${Math.round(r.generator * 100)}%, stolen ${r.stolen === null ? '?' : (r.stolen * 100).toFixed(1)}%`,
+        `round ${i + 1} ${impl}: ${Math.round(r.rate)} msg/s, server CPU ${r.perMessage.toFixed(1)} us/msg (user ${r.user.toFixed(1)}, system ${r.system.toFixed(1)}), page faults ${r.faults.toFixed(1)}, messages a read ${r.calls === null ? '?' : r.calls.read.toFixed(1)}, a write ${r.calls === null ? '?' : r.calls.write.toFixed(1)}, generator CPU ${Math.round(r.generator * 100)}%, stolen ${r.stolen === null ? '?' : (r.stolen * 100).toFixed(1)}%`,
       );
     }
   }
