@@ -100,7 +100,12 @@ function renderMethod(meta, scenarios) {
       'all the time it is about the inverse of its rate; where it waits (one in flight, handshakes) it is what a message ' +
       'cost apart from the waiting.',
     "- **Targets**: from issue 17, as the ratio of this library's median to `ws`'s.",
-    `- **Rounds**: ${meta.rounds}, the implementations alternating within each (A B C D A B C D ...); every figure is the ` +
+    `- **Rounds**: ${meta.rounds}, the implementations alternating within each (${
+      // Runs before session 12 began every round with the same server.
+      meta.order === 'rotated'
+        ? 'each round starting one further on: A B C D, B C D A, C D A B ...'
+        : 'A B C D A B C D ...'
+    }); every figure is the ` +
       `median of its rounds, min and max in brackets, and the ratio is to \`ws\` with add-ons in the same run. Each measurement ` +
       `runs ${meta.timing.duration} s after ${meta.timing.warmup} s of warm-up (a ${meta.timing.firstWarmup} s run first per server). ` +
       'For rows where lower is better (memory, latency) a ratio below 1 is better.',

@@ -1,6 +1,7 @@
 'use strict';
 // `pnpm bench [--quick] [--rounds N] [--only id,id] [--report]`: every row of scenarios.js,
-// the implementations alternating round by round (A B C D A B C D ...), with a progress line.
+// the implementations alternating round by round, each round starting one further on
+// (A B C D, B C D A, ...), with a progress line.
 // A full run writes results/latest.json, BENCHMARKS.md and the chart; --quick writes
 // results/quick.json and prints the table only.
 const fs = require('node:fs');
@@ -67,6 +68,12 @@ function machine() {
   };
 }
 
+/** `items` starting at index `by` (modulo their count), wrapping around. */
+function rotated(items, by) {
+  const start = by % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
 async function runRow(scenario, rounds, timing, progress) {
   const kind = KINDS[scenario.kind];
   const available = kind.available ? kind.available() : true;
@@ -87,7 +94,10 @@ async function runRow(scenario, rounds, timing, progress) {
       if (kind.warm) await kind.warm(scenario, states[impl], timing);
     }
     for (let round = 0; round < rounds; round++) {
-      for (const impl of scenario.impls) {
+      // Each round starts one server further on (A B C, B C A, C A B, ...): whatever drifts
+      // within a round (the host, the core's speed, what the row before left running) falls
+      // on every server alike over the rounds, not always on the one listed first.
+      for (const impl of rotated(scenario.impls, round)) {
         progress(`round ${round + 1}/${rounds}, ${impl}`);
         const ticks = machineTicks();
         const { value, cpu, serverCpu, extra } = await kind.sample(scenario, states[impl], timing);
@@ -121,7 +131,7 @@ async function main() {
     : { duration: args.duration || 1.5, warmup: 0.3, firstWarmup: 1 };
   const scenarios = plan(args);
   buildLoadgen();
-  const meta = { ...machine(), quick: args.quick, rounds, timing };
+  const meta = { ...machine(), quick: args.quick, rounds, timing, order: 'rotated' };
   console.log(
     `${scenarios.length} scenarios, ${rounds} round(s), node ${meta.node}, ${meta.cpuCount} x ${meta.cpus[0]}, ` +
       `${meta.pinned ? 'servers on core 0, load generator on core 1' : 'not pinned (no taskset)'}`,

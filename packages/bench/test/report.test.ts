@@ -60,3 +60,20 @@ test('BENCHMARKS.md is regenerated with its hand-written notes kept', () => {
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('the method names the order of the rounds the results were taken in', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
+  const read = (meta: object) => {
+    writeReport({ ...results, meta: { ...results.meta, ...meta } }, root);
+    return fs.readFileSync(path.join(root, 'BENCHMARKS.md'), 'utf8');
+  };
+  try {
+    // Results from before the order rotated (no `order`) keep saying so when the report is regenerated.
+    expect(read({ order: undefined })).toContain('alternating within each (A B C D A B C D ...)');
+    expect(read({ order: 'rotated' })).toContain(
+      'alternating within each (each round starting one further on: A B C D, B C D A, C D A B ...)',
+    );
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
