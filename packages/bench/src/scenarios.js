@@ -36,6 +36,15 @@ const SCENARIOS = [
     { min: 6 },
   ),
   echo('echo-1k', 'echo 1 KiB text, 100 x 16', { connections: 100, window: 16, size: KiB }, { min: 4 }),
+  // Small binary messages (protobuf, msgpack), which the issue sets no target for: no string on
+  // either side, so what is left is framing and the event.
+  echo(
+    'echo-64-binary',
+    'echo 64 B binary, 100 x 16',
+    { connections: 100, window: 16, size: 64, binary: true },
+    undefined,
+    { quick: false },
+  ),
   echo('echo-64k', 'echo 64 KiB text, 16 x 4', { connections: 16, window: 4, size: 64 * KiB }, { min: 1 }),
   echo('echo-1m-text', 'echo 1 MiB text, 4 x 4', { connections: 4, window: 4, size: MiB }, { min: 1, floor: 0.8 }),
   echo(

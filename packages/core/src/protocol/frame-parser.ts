@@ -29,7 +29,7 @@ import { ROPE_MAX } from './text-codec';
  * large one-frame text message (up to `ROPE_MAX`) is not filled: its bytes stay in the chunks,
  * unmasked there as they come, and leave as views of them through `onTextPieces`. A small
  * one-frame text message whole in one chunk (most messages) skips the header states: its
- * header is read from the chunk in one step (`takeWholeText`).
+ * header is read from the chunk in one step (`takeWholeMessage`), as is a small binary one's.
  */
 export interface FrameHandler {
   /**
@@ -91,7 +91,7 @@ const enum State {
   Stopped,
 }
 
-/** What `takeWholeText` did: not that kind of frame (nothing consumed), or handed it over and parsing goes on or waits. */
+/** What `takeWholeMessage` did: not that kind of frame (nothing consumed), or handed it over and parsing goes on or waits. */
 const enum Whole {
   None,
   GoOn,
@@ -208,7 +208,7 @@ export class FrameParser {
       switch (this.state) {
         case State.Header: {
           if (input.length < 2) return;
-          const whole = this.asciiText ? this.takeWholeText() : Whole.None;
+          const whole = this.takeWholeMessage();
           if (whole === Whole.None) {
             if (!this.readHeader()) return;
           } else if (whole === Whole.Wait) {
@@ -257,17 +257,23 @@ export class FrameParser {
   }
 
   /**
-   * Most frames in one step: a whole one-frame text message under HEADROOM_MIN_PAYLOAD bytes at
-   * the head of the first chunk, its header read from there directly rather than a byte at a
-   * time through the states. Only a header that passes every check of the states qualifies
-   * (FIN, no RSV, opcode 1 with no message in progress, masked, the shortest length, within
-   * maxPayload); anything else is left to them, consuming nothing.
+   * Most frames in one step: a whole one-frame text or binary message under HEADROOM_MIN_PAYLOAD
+   * bytes at the head of the first chunk, its header read from there directly rather than a
+   * byte at a time through the states. Only a header that passes every check of the states
+   * qualifies (FIN, no RSV, opcode 1 or 2 with no message in progress, masked, the shortest
+   * length, within maxPayload); anything else is left to them, consuming nothing.
    */
-  private takeWholeText(): Whole {
+  private takeWholeMessage(): Whole {
     const chunk = this.input.chunks[0];
     const at = this.input.offset;
     const available = chunk.length - at;
-    if (available < 7 || chunk[at] !== 0x81 || this.messageOpcode !== 0 || this.fromServer) return Whole.None;
+    const first = chunk[at];
+    // 0x81 and 0x82: FIN, no RSV, text or binary. Text takes it only where `onAsciiText` is
+    // there to take the text in place; binary goes to `onFrame` as the states would send it.
+    const text = first === 0x81;
+    if (available < 7 || (text ? !this.asciiText : first !== 0x82) || this.messageOpcode !== 0 || this.fromServer) {
+      return Whole.None;
+    }
     const second = chunk[at + 1];
     let length = second & 0x7f;
     let headerLength = 6;
@@ -282,10 +288,17 @@ export class FrameParser {
     this.mask = ((chunk[key] << 24) | (chunk[key + 1] << 16) | (chunk[key + 2] << 8) | chunk[key + 3]) >>> 0;
     this.fin = true;
     this.rsv = 0;
-    this.opcode = Opcode.Text;
     this.payloadLength = length;
     this.input.takeInPlace(headerLength + length);
-    return this.deliverText(chunk, at + headerLength, length) ? Whole.GoOn : Whole.Wait;
+    const start = at + headerLength;
+    if (text) {
+      this.opcode = Opcode.Text;
+      return this.deliverText(chunk, start, length) ? Whole.GoOn : Whole.Wait;
+    }
+    this.opcode = Opcode.Binary;
+    const payload = chunk.subarray(start, start + length);
+    unmaskPayload(payload, this.mask);
+    return this.deliver(payload, 0) ? Whole.GoOn : Whole.Wait;
   }
 
   private readHeader(): boolean {
