@@ -5,10 +5,10 @@
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { pinned } = require('./servers');
+const { ours } = require('./ours');
 
 function clientAvailable() {
-  require('../ts-register');
-  return typeof require('@ws/core').connect === 'function' || '@ws/core does not export connect() yet';
+  return typeof ours('core').connect === 'function' || '@ws/core does not export connect() yet';
 }
 
 function runClient(impl, options) {

@@ -1,7 +1,7 @@
 'use strict';
 // A child process: `connections` clients of one implementation, each keeping `window` echoes in
 // flight for `duration` seconds; prints { rate, cpu } (messages/s, this process's CPU share).
-require('../ts-register');
+const { ours } = require('./ours');
 const { once } = require('node:events');
 
 const impl = process.argv[2];
@@ -16,7 +16,7 @@ async function open() {
     await once(socket, 'open');
     return { send: (data) => socket.send(data), onMessage: (listener) => socket.on('message', listener) };
   }
-  const { connect } = require('@ws/core');
+  const { connect } = ours('core');
   let connection = connect(url);
   if (typeof connection.then === 'function') connection = await connection;
   else if (connection.readyState !== 1) await once(connection, 'open');

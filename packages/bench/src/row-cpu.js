@@ -11,6 +11,9 @@
  *   node packages/bench/src/row-cpu.js [row-id] [rounds] [impl,impl,...]
  *     row-id  any echo row: echo-64 (default), echo-1k, echo-64-1, deflate-echo, ...; or handshakes
  *     impl    ours | ws | ws-js | base=/path/to/other/worktree (ours, built from that checkout)
+ *   Ours is built first and loaded from dist/ (ours.js), or from the sources with BENCH_SOURCES=1.
+ *   A base checkout from before session 12 loads its sources whatever is set: compare it with
+ *   BENCH_SOURCES=1, so that both sides load the same way.
  *   BENCH_CPU_PROF=dir  writes a V8 CPU profile of each server process there.
  *   OURS_DEFLATE=json   options of deflate() added to the row's, for ours only.
  *   DURATION=s          seconds measured per sample (default 2), after 1 s of warm-up.
@@ -31,6 +34,7 @@ const { SCENARIOS } = require(path.join(benchSrc, 'scenarios'));
 const { runLoadgen } = require(path.join(benchSrc, 'loadgen'));
 const { generatorPayload } = require(path.join(benchSrc, 'payloads'));
 const { pinned, processCpuTimes, processSyscalls, machineTicks, stolenShare } = require(path.join(benchSrc, 'servers'));
+const { build } = require(path.join(benchSrc, 'ours'));
 
 const rowId = process.argv[2] ?? 'echo-64';
 const rounds = Number(process.argv[3] ?? 3);
@@ -41,8 +45,13 @@ const together = process.env.TOGETHER === '1';
 const row = SCENARIOS.find((s) => s.id === rowId);
 if (row === undefined || !['echo', 'storm'].includes(row.kind)) throw new Error(`no echo or storm row ${rowId}`);
 
+/** The checkout an implementation's server comes from: another worktree for `base=<root>`. */
+function rootOf(impl) {
+  return impl.startsWith('base=') ? impl.slice(5) : path.resolve(__dirname, '../../..');
+}
+
 function startServer(impl) {
-  const [name, root] = impl.startsWith('base=') ? ['ours', impl.slice(5)] : [impl, path.resolve(__dirname, '../../..')];
+  const [name, root] = impl.startsWith('base=') ? ['ours', rootOf(impl)] : [impl, rootOf(impl)];
   const script = path.join(root, 'packages/bench/src/server.js');
   const env = { ...process.env, NODE_PATH: path.join(root, 'packages/bench/node_modules') };
   if (name === 'ws-js') Object.assign(env, { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' });
@@ -144,6 +153,9 @@ async function roundTogether(order) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 (async () => {
+  // Each checkout's servers load its packages built (ours.js): compile them first.
+  for (const root of new Set(impls.filter((impl) => impl === 'ours' || impl.startsWith('base=')).map(rootOf)))
+    build(root);
   const results = Object.fromEntries(impls.map((impl) => [impl, []]));
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? impls : [...impls].reverse();

@@ -12,6 +12,7 @@ const { plan } = require('./scenarios');
 const { KINDS } = require('./measure');
 const { summarize, verdict, cpuRatios } = require('./stats');
 const { buildLoadgen } = require('./loadgen');
+const { build } = require('./ours');
 const { pinned, machineTicks, stolenShare } = require('./servers');
 const { renderTable, writeReport } = require('./report');
 
@@ -131,6 +132,7 @@ async function main() {
     : { duration: args.duration || 1.5, warmup: 0.3, firstWarmup: 1 };
   const scenarios = plan(args);
   buildLoadgen();
+  build();
   const meta = { ...machine(), quick: args.quick, rounds, timing, order: 'rotated' };
   console.log(
     `${scenarios.length} scenarios, ${rounds} round(s), node ${meta.node}, ${meta.cpuCount} x ${meta.cpus[0]}, ` +

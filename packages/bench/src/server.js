@@ -8,7 +8,7 @@
 //   config   JSON: { deflate?: options of @ws/deflate and ws alike, redis?: url,
 //                   textMessages?: our server's option of that name (ws hands text over as bytes anyway),
 //                   subscribe?: every connection joins one topic (fan-out scenarios) }
-require('../ts-register');
+const { ours } = require('./ours');
 const net = require('node:net');
 
 const impl = process.argv[2];
@@ -24,10 +24,10 @@ const listening = (port) => (process.send ? process.send({ type: 'listening', po
 let sendAll; // (mode, payload, binary) => void
 
 function startOurs() {
-  const { Server } = require('@ws/core');
+  const { Server } = ours('core');
   const options = { host: '127.0.0.1', port: 0 };
-  if (config.deflate) options.extensions = [require('@ws/deflate').deflate(config.deflate)];
-  if (config.redis) options.plugins = [require('@ws/redis').redisAdapter({ url: config.redis })];
+  if (config.deflate) options.extensions = [ours('deflate').deflate(config.deflate)];
+  if (config.redis) options.plugins = [ours('redis').redisAdapter({ url: config.redis })];
   if (config.textMessages) options.textMessages = config.textMessages;
   const server = new Server(options, () => listening(server.address().port));
   if (config.subscribe) server.on('connection', (connection) => connection.subscribe(TOPIC));
