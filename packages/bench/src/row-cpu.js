@@ -153,9 +153,10 @@ async function roundTogether(order) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 (async () => {
-  // Each checkout's servers load its packages built (ours.js): compile them first.
-  for (const root of new Set(impls.filter((impl) => impl === 'ours' || impl.startsWith('base=')).map(rootOf)))
-    build(root);
+  // Each checkout's servers load its packages built (ours.js): compile them first. One from
+  // before ours.js loads its sources and needs no build.
+  const roots = new Set(impls.filter((impl) => impl === 'ours' || impl.startsWith('base=')).map(rootOf));
+  for (const root of roots) if (fs.existsSync(path.join(root, 'packages/bench/src/ours.js'))) build(root);
   const results = Object.fromEntries(impls.map((impl) => [impl, []]));
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? impls : [...impls].reverse();
