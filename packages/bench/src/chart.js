@@ -85,9 +85,14 @@ function renderChart({ scenarios, meta }) {
     `<path d="M320 ${legendY - 10} L325 ${legendY - 4} L320 ${legendY + 2} L315 ${legendY - 4} Z" fill="${COLORS.raw}"/><text x="332" y="${legendY}">raw net ceiling</text>`,
     `<line x1="450" y1="${legendY - 10}" x2="450" y2="${legendY + 2}" stroke="#000" stroke-dasharray="3,2"/><text x="458" y="${legendY}">target</text>`,
     `<line x1="520" y1="${legendY - 10}" x2="520" y2="${legendY + 2}" stroke="${COLORS.one}" stroke-width="2"/><text x="528" y="${legendY}">1.0 = ws</text>`,
-    '</svg>',
-    '',
   );
+  // A row the issue sets no target for (64 B binary) is drawn in grey: say so when there is one.
+  if (rows.some((s) => s.holds !== true && s.holds !== false)) {
+    out.push(
+      `<rect x="610" y="${legendY - 10}" width="12" height="12" fill="${COLORS.none}"/><text x="628" y="${legendY}">no target</text>`,
+    );
+  }
+  out.push('</svg>', '');
   return out.join('\n');
 }
 

@@ -77,3 +77,12 @@ test('the method names the order of the rounds the results were taken in', () =>
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('the chart names the grey of a row with no target only when it draws one', () => {
+  expect(renderChart(results)).not.toContain('>no target<');
+  const [measured] = results.scenarios;
+  const untargeted = { ...measured, id: 'echo-64-binary', name: 'echo 64 B binary', target: undefined, holds: null };
+  const svg = renderChart({ ...results, scenarios: [...results.scenarios, untargeted] });
+  expect(svg).toContain('>no target<');
+  expect(svg).toContain('height="14" fill="#607d8b"/>'); // its bar, in that grey
+});
