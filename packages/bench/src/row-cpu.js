@@ -156,7 +156,14 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
   // Each checkout's servers load its packages built (ours.js): compile them first. One from
   // before ours.js loads its sources and needs no build.
   const roots = new Set(impls.filter((impl) => impl === 'ours' || impl.startsWith('base=')).map(rootOf));
-  for (const root of roots) if (fs.existsSync(path.join(root, 'packages/bench/src/ours.js'))) build(root);
+  for (const root of roots) {
+    if (fs.existsSync(path.join(root, 'packages/bench/src/ours.js'))) build(root);
+    else if (process.env.BENCH_SOURCES !== '1') {
+      console.error(
+        `warning: ${root} loads its sources, ours loads dist/: set BENCH_SOURCES=1 to compare like with like`,
+      );
+    }
+  }
   const results = Object.fromEntries(impls.map((impl) => [impl, []]));
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? impls : [...impls].reverse();

@@ -9,6 +9,7 @@
 import { ExtensionChain, FrameParser, Opcode, Rsv1, type FrameHandler, type WebSocketError } from '@ws/core';
 import { xorBytes, xorCodec } from '../helpers/sans-io-codecs';
 import { SansIo, expectFailure, expectNoFailure } from '../helpers/sans-io-harness';
+import { frameHeader } from '../helpers/frames';
 import { hex, masked, oneByteAtATime } from '../helpers/sans-io-frames';
 
 const KEY = hex('37 fa 21 3d');
@@ -31,6 +32,20 @@ function nonMinimal(length: number, opcode: number = Opcode.Text): Buffer {
   for (let i = 0; i < length; i++) frame[8 + i] = 0x61 ^ KEY[i & 3];
   return frame;
 }
+
+/** A binary frame of `length` bytes (under 65,536) with a 64-bit length field: not the shortest encoding. */
+function nonMinimal64(length: number): Buffer {
+  const frame = Buffer.alloc(10 + 4 + length);
+  frame[0] = 0x82;
+  frame[1] = 0x80 | 127;
+  frame.writeUInt32BE(length, 6);
+  KEY.copy(frame, 10);
+  return frame;
+}
+
+/** A frame as a server sends it: no mask (RFC 6455 §5.1). */
+const unmasked = (opcode: number, payload: Buffer): Buffer =>
+  Buffer.concat([frameHeader(opcode, payload.length, { fin: true, rsv: 0, mask: false }), payload]);
 
 /** The frame with its mask bit cleared (key and masked payload left in place). */
 function unmaskedBit(frame: Buffer): Buffer {
@@ -145,6 +160,13 @@ describe('a whole small text or binary frame in one chunk', () => {
       1009,
     ],
     [
+      'binary, a 64-bit length under 65,536',
+      Buffer.concat([text('ok'), nonMinimal64(200)]),
+      {},
+      'WS_ERR_INVALID_LENGTH',
+      1002,
+    ],
+    [
       'binary over maxPayload',
       Buffer.concat([text('ok'), binary(bytes(101))]),
       { maxPayload: 100 },
@@ -196,6 +218,57 @@ describe('a whole small text or binary frame in one chunk', () => {
     expect(io.messages()).toEqual([bytes(40), bytes(40), bytes(300)]);
     const [whole, trickled] = outcomes(frames, options);
     expect(whole).toEqual(trickled);
+  });
+
+  it('a frame cut at every offset: the part before the cut never takes the shortcut wrongly', () => {
+    // Each cut leaves a frame (or its header) short by some bytes at the end of a chunk.
+    const frames = [binary(bytes(130)), text(ascii(40)), binary(bytes(3))];
+    const stream = Buffer.concat(frames);
+    const [reference] = outcomes(stream);
+    for (let cut = 1; cut < stream.length; cut++) {
+      const io = new SansIo().receive(stream.subarray(0, cut), stream.subarray(cut));
+      expect([cut, io.outcome()]).toEqual([cut, reference]);
+    }
+  });
+
+  it('payloads handed out as views of a chunk stay as they were while later chunks arrive', () => {
+    // The parser merges small chunks into blocks of its own (ChunkQueue): what it handed out must
+    // not be written over, whether the handler keeps going or pauses on every frame.
+    for (const pauseEveryFrame of [false, true]) {
+      const kept: Buffer[] = [];
+      const handler: FrameHandler = {
+        onFrame(_opcode: number, _fin: boolean, _rsv: number, payload: Buffer): boolean {
+          kept.push(payload); // kept as handed out, not copied
+          return !pauseEveryFrame;
+        },
+        onParseError(error: WebSocketError): void {
+          throw error;
+        },
+      };
+      const parser = new FrameParser(handler, { maxPayload: 0, allowedRsv: 0 });
+      const payloads = Array.from({ length: 200 }, (_, i) => bytes(1 + ((i * 37) % 300)).map((b) => b ^ i));
+      const stream = Buffer.concat(payloads.map((payload) => binary(payload)));
+      // Whole frames, frames cut across small chunks, and chunks of a few bytes, in turn.
+      for (let at = 0, step = 0; at < stream.length; step++) {
+        const size = [512, 7, 3, 1000, 1][step % 5];
+        parser.push(stream.subarray(at, at + size));
+        at += size;
+        while (pauseEveryFrame && parser.isPaused) parser.resume();
+      }
+      expect(kept).toEqual(payloads);
+    }
+  });
+
+  it('in the client role, unmasked server frames go through the states, and a masked one fails', () => {
+    const client = new SansIo({ role: 'client' });
+    expect(
+      headerReads(() => client.receive(unmasked(Opcode.Binary, bytes(20)), unmasked(Opcode.Text, Buffer.from('hi')))),
+    ).toBe(2);
+    expect(client.messages()).toEqual([bytes(20), 'hi']);
+    const [whole, trickled] = outcomes(unmasked(Opcode.Binary, bytes(20)), { role: 'client' });
+    expect(whole).toEqual(trickled);
+    const failing = new SansIo({ role: 'client' }).receive(binary(bytes(20)));
+    expectFailure(failing, 'WS_ERR_MASKED_FRAME', 1002);
   });
 
   it('a frame cut across chunks is read by the states, the next whole one is not', () => {
