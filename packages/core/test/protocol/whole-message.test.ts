@@ -246,7 +246,9 @@ describe('a whole small text or binary frame in one chunk', () => {
         },
       };
       const parser = new FrameParser(handler, { maxPayload: 0, allowedRsv: 0 });
-      const payloads = Array.from({ length: 200 }, (_, i) => bytes(1 + ((i * 37) % 300)).map((b) => b ^ i));
+      const payloads = Array.from({ length: 200 }, (_, i) =>
+        Buffer.from(bytes(1 + ((i * 37) % 300)).map((b) => b ^ i)),
+      );
       const stream = Buffer.concat(payloads.map((payload) => binary(payload)));
       // Whole frames, frames cut across small chunks, and chunks of a few bytes, in turn.
       for (let at = 0, step = 0; at < stream.length; step++) {
