@@ -51,7 +51,8 @@ function rootOf(impl) {
 }
 
 function startServer(impl) {
-  const [name, root] = impl.startsWith('base=') ? ['ours', rootOf(impl)] : [impl, rootOf(impl)];
+  const name = impl.startsWith('base=') ? 'ours' : impl;
+  const root = rootOf(impl);
   const script = path.join(root, 'packages/bench/src/server.js');
   const env = { ...process.env, NODE_PATH: path.join(root, 'packages/bench/node_modules') };
   if (name === 'ws-js') Object.assign(env, { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' });
